@@ -1,0 +1,45 @@
+// Package assets owns the app's icons: the application icon and one tray icon
+// per login state, drawn as SVG under src/ and rendered to the embedded PNGs
+// by `make icons`.
+package assets
+
+import (
+	"embed"
+
+	"fyne.io/fyne/v2"
+)
+
+//go:embed icon.png tray/*.png
+var files embed.FS
+
+// AppIcon is the application icon (512 px).
+var AppIcon = resource("icon.png")
+
+// trayIcons holds one icon per tray picture; several login states share one.
+var trayIcons = map[string]fyne.Resource{
+	"valid":            resource("tray/valid.png"),
+	"expiring":         resource("tray/expiring.png"),
+	"expired":          resource("tray/expired.png"),
+	"relogin_required": resource("tray/relogin.png"),
+	"logged_out":       resource("tray/relogin.png"),
+	"api_key":          resource("tray/apikey.png"),
+	"error":            resource("tray/error.png"),
+}
+
+// TrayIcon returns the tray icon for a login state as `codextray status`
+// names it ("valid", "expiring", "expired", "relogin_required", "logged_out",
+// "api_key", "error"). An unknown state gets the error icon.
+func TrayIcon(state string) fyne.Resource {
+	if r, ok := trayIcons[state]; ok {
+		return r
+	}
+	return trayIcons["error"]
+}
+
+func resource(name string) fyne.Resource {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		panic("assets: missing embedded file " + name) // a build mistake, caught by the tests
+	}
+	return fyne.NewStaticResource(name, b)
+}

@@ -1,0 +1,55 @@
+package assets
+
+import (
+	"bytes"
+	"image/png"
+	"testing"
+)
+
+func TestTrayIconPerState(t *testing.T) {
+	for _, tc := range []struct{ state, file string }{
+		{"valid", "tray/valid.png"},
+		{"expiring", "tray/expiring.png"},
+		{"expired", "tray/expired.png"},
+		{"relogin_required", "tray/relogin.png"},
+		{"logged_out", "tray/relogin.png"},
+		{"api_key", "tray/apikey.png"},
+		{"error", "tray/error.png"},
+		{"", "tray/error.png"},
+		{"something-new", "tray/error.png"},
+	} {
+		r := TrayIcon(tc.state)
+		if r.Name() != tc.file {
+			t.Errorf("TrayIcon(%q) = %s, want %s", tc.state, r.Name(), tc.file)
+		}
+	}
+}
+
+func TestIconsArePNGs(t *testing.T) {
+	check := func(name string, content []byte, size int) {
+		t.Helper()
+		cfg, err := png.DecodeConfig(bytes.NewReader(content))
+		if err != nil {
+			t.Fatalf("%s: not a PNG: %v", name, err)
+		}
+		if cfg.Width != size || cfg.Height != size {
+			t.Errorf("%s is %dx%d, want %dx%d", name, cfg.Width, cfg.Height, size, size)
+		}
+	}
+	check(AppIcon.Name(), AppIcon.Content(), 512)
+	for state, r := range trayIcons {
+		check(state+" "+r.Name(), r.Content(), 64)
+	}
+}
+
+// The tray states must look different from each other, not only by name.
+func TestTrayIconsDiffer(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range []string{"valid", "expiring", "expired", "relogin_required", "api_key", "error"} {
+		c := string(TrayIcon(name).Content())
+		if other, ok := seen[c]; ok {
+			t.Errorf("%s and %s have the same icon", name, other)
+		}
+		seen[c] = name
+	}
+}
