@@ -1,0 +1,206 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// Source says where credentials were found.
+type Source string
+
+const (
+	SourceFile    Source = "file"
+	SourceKeyring Source = "keyring"
+	SourceNone    Source = "none"
+)
+
+// Keyring reads secrets from the OS keychain. ErrNotFound (go-keyring's)
+// means there is no such entry.
+type Keyring interface {
+	Get(ctx context.Context, service, user string) (string, error)
+}
+
+// ErrKeyringUnavailable means no keychain answered (no Secret Service, no D-Bus).
+var ErrKeyringUnavailable = errors.New("the OS keychain is not available")
+
+// SystemKeyring is the OS keychain through go-keyring, with a timeout so that
+// a missing or hung Secret Service cannot stall the caller.
+type SystemKeyring struct{ Timeout time.Duration }
+
+func (k SystemKeyring) Get(ctx context.Context, service, user string) (string, error) {
+	timeout := k.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	if !sessionBusReachable() {
+		return "", fmt.Errorf("%w: no D-Bus session bus", ErrKeyringUnavailable)
+	}
+	type result struct {
+		v   string
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := keyring.Get(service, user)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil && !errors.Is(r.err, keyring.ErrNotFound) {
+			return "", fmt.Errorf("%w: %v", ErrKeyringUnavailable, r.err)
+		}
+		return r.v, r.err
+	case <-time.After(timeout):
+		return "", fmt.Errorf("%w: no answer within %s", ErrKeyringUnavailable, timeout)
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Snapshot is one reading of the Codex login.
+type Snapshot struct {
+	Home   string
+	Config Config
+	Source Source
+	Doc    *Document // nil when logged out or on error
+	Err    error     // why the login could not be read
+	// HomeMissing is set when CODEX_HOME does not exist (yet).
+	HomeMissing bool
+}
+
+// Loader reads the Codex login from where Codex's configuration says it is.
+type Loader struct {
+	Home    string
+	Keyring Keyring
+}
+
+// AuthPath is $CODEX_HOME/auth.json.
+func (l *Loader) AuthPath() string { return filepath.Join(l.Home, AuthFileName) }
+
+// Load reads config.toml and then the credentials, from the keyring or the
+// file as the configured store says.
+func (l *Loader) Load(ctx context.Context) Snapshot {
+	s := Snapshot{Home: l.Home, Source: SourceNone, Config: Config{Store: StoreFile}}
+	if fi, err := os.Stat(l.Home); err != nil || !fi.IsDir() {
+		s.HomeMissing = true
+		return s
+	}
+	cfg, err := LoadConfig(l.Home)
+	s.Config = cfg
+	if err != nil {
+		s.Err = err
+		return s
+	}
+	switch cfg.Store {
+	case StoreEphemeral:
+		return s // Codex keeps nothing on disk in this mode
+	case StoreKeyring, StoreAuto:
+		doc, err := l.loadKeyring(ctx)
+		switch {
+		case err == nil:
+			s.Source, s.Doc = SourceKeyring, doc
+			return s
+		case cfg.Store == StoreKeyring:
+			if !errors.Is(err, keyring.ErrNotFound) {
+				s.Source, s.Err = SourceKeyring, err
+			}
+			return s
+		}
+		// auto: fall back to the file, as Codex does.
+	}
+	doc, err := ReadAuthFile(l.AuthPath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		s.Source, s.Err = SourceFile, err
+	default:
+		s.Source, s.Doc = SourceFile, doc
+	}
+	return s
+}
+
+func (l *Loader) loadKeyring(ctx context.Context) (*Document, error) {
+	if l.Keyring == nil {
+		return nil, ErrKeyringUnavailable
+	}
+	v, err := l.Keyring.Get(ctx, KeyringService, KeyringUser(l.Home))
+	if err != nil {
+		return nil, err
+	}
+	doc, err := ParseDocument([]byte(v))
+	if err != nil {
+		return nil, fmt.Errorf("Codex's keychain entry: %w", err)
+	}
+	return doc, nil
+}
+
+// ReadAuthFile reads and parses auth.json, refusing anything over
+// MaxAuthFileSize. A missing file gives an error satisfying fs.ErrNotExist.
+func ReadAuthFile(path string) (*Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("cannot read %s: permission denied", path)
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Size() > MaxAuthFileSize {
+		return nil, fmt.Errorf("%s is %s, more than the 1 MiB limit; it is not a Codex login", path, humanBytes(fi.Size()))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxAuthFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if len(data) > MaxAuthFileSize {
+		return nil, fmt.Errorf("%s grew past the 1 MiB limit while being read", path)
+	}
+	return ParseDocument(data)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// sessionBusReachable is false when go-keyring would have to autolaunch a
+// D-Bus session (which can start stray daemons or hang): on Linux, when
+// neither DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR/bus exists.
+func sessionBusReachable() bool {
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
+		return true
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	if rd := os.Getenv("XDG_RUNTIME_DIR"); rd != "" {
+		if _, err := os.Stat(filepath.Join(rd, "bus")); err == nil {
+			return true
+		}
+	}
+	return false
+}

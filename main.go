@@ -1,0 +1,58 @@
+// Command codextray is a tray app for the OpenAI Codex CLI's ChatGPT login.
+// main only wires: a command-line command runs in core/cli; anything else
+// starts the tray app in ui with the core services it needs.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/cli"
+	"github.com/codextray/codextray/ui"
+)
+
+//go:embed FyneApp.toml
+var fyneAppTOML []byte
+
+func main() {
+	args := os.Args[1:]
+	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, FyneAppTOML: fyneAppTOML}
+	if cli.IsCommand(args) {
+		os.Exit(cli.Run(args, env))
+	}
+	if err := runTray(); err != nil {
+		fmt.Fprintln(os.Stderr, "codextray:", err)
+		os.Exit(cli.ExitFailure)
+	}
+}
+
+func runTray() error {
+	home, err := auth.ResolveHome()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	loader := &auth.Loader{Home: home, Keyring: auth.SystemKeyring{}}
+	snaps := make(chan auth.Snapshot)
+	go func() { _ = auth.NewWatcher(loader).Run(ctx, snaps) }()
+	statuses := make(chan auth.Status, 1)
+	go func() {
+		defer close(statuses)
+		for s := range snaps {
+			st := auth.NewStatus(s, auth.StatusOptions{Now: time.Now(), Mirror: auth.ProbeMirror(ctx, loader.Keyring, s)})
+			select {
+			case <-statuses: // keep only the newest
+			default:
+			}
+			statuses <- st
+		}
+	}()
+	return ui.Run(ui.Options{Status: statuses, Version: cli.ReadVersion(fyneAppTOML).Version})
+}
