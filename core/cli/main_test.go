@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+)
+
+// The test binary doubles as codextray: with CODEXTRAY_TEST_AS_CLI=1 it runs
+// the command line in a real process, which the interop tests need (signals,
+// other processes writing the files, no shared state with the test).
+func TestMain(m *testing.M) {
+	if os.Getenv("CODEXTRAY_TEST_AS_CLI") == "1" {
+		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n")}))
+	}
+	os.Exit(m.Run())
+}
+
+// codextrayCmd returns a command running codextray with args and extra env.
+func codextrayCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(os.Environ(), "CODEXTRAY_TEST_AS_CLI=1"), env...)
+	return cmd
+}
+
+// runCodextray runs codextray to completion and returns stdout, stderr and
+// the exit code.
+func runCodextray(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := codextrayCmd(t, env, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// statusWatch is a running `codextray status --watch --json`.
+type statusLine struct {
+	st  auth.Status
+	raw string
+}
+
+type statusWatch struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	lines chan statusLine
+	mu    sync.Mutex
+	seen  []string
+}
+
+// startStatusWatch starts `codextray status --watch --json` and stops it when
+// the test ends.
+func startStatusWatch(t *testing.T, env []string) *statusWatch {
+	t.Helper()
+	cmd := codextrayCmd(t, env, "status", "--watch", "--json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w := &statusWatch{t: t, cmd: cmd, lines: make(chan statusLine, 1000)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			w.mu.Lock()
+			w.seen = append(w.seen, line)
+			w.mu.Unlock()
+			var st auth.Status
+			if err := json.Unmarshal([]byte(line), &st); err != nil {
+				t.Errorf("status --watch printed a line that is not JSON: %q", line)
+				continue
+			}
+			w.lines <- statusLine{st, line}
+		}
+		close(w.lines)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("status --watch did not exit cleanly on SIGINT: %v; stderr: %s", err, stderr.String())
+			}
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("status --watch did not stop within 5 s of SIGINT")
+		}
+	})
+	return w
+}
+
+// next waits for the next status line that satisfies ok, up to timeout.
+func (w *statusWatch) next(timeout time.Duration, ok func(auth.Status) bool) (auth.Status, string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		select {
+		case l, open := <-w.lines:
+			if !open {
+				w.t.Fatalf("status --watch ended early; lines so far:\n%s", w.dump())
+			}
+			if ok(l.st) {
+				return l.st, l.raw
+			}
+		case <-ctx.Done():
+			w.t.Fatalf("no matching status line within %s; lines so far:\n%s", timeout, w.dump())
+		}
+	}
+}
+
+func (w *statusWatch) dump() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.seen, "\n")
+}
