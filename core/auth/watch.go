@@ -29,6 +29,8 @@ type Watcher struct {
 	KeyringPoll time.Duration
 
 	poke chan struct{}
+	// readHook, for tests, sees every read, including retried ones.
+	readHook func(Snapshot)
 }
 
 // NewWatcher returns a watcher with the default timings.
@@ -168,7 +170,14 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Snapshot) error {
 // read loads the login, re-reading a few times if it fails to parse, since
 // an editor may be half-way through writing it.
 func (w *Watcher) read(ctx context.Context) Snapshot {
-	s := w.Loader.Load(ctx)
+	load := func() Snapshot {
+		s := w.Loader.Load(ctx)
+		if w.readHook != nil {
+			w.readHook(s)
+		}
+		return s
+	}
+	s := load()
 	for i := 0; i < w.Retries && s.Err != nil; i++ {
 		t := time.NewTimer(w.RetryDelay)
 		select {
@@ -177,7 +186,7 @@ func (w *Watcher) read(ctx context.Context) Snapshot {
 			return s
 		case <-t.C:
 		}
-		s = w.Loader.Load(ctx)
+		s = load()
 	}
 	return s
 }

@@ -67,6 +67,21 @@ type statusWatch struct {
 	lines chan statusLine
 	mu    sync.Mutex
 	seen  []string
+	errb  bytes.Buffer // stderr, guarded by mu
+}
+
+// Write collects the process's stderr.
+func (w *statusWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.errb.Write(p)
+}
+
+// stderr returns what the process has written to stderr so far.
+func (w *statusWatch) stderr() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.errb.String()
 }
 
 // startStatusWatch starts `codextray status --watch --json` and stops it when
@@ -78,12 +93,11 @@ func startStatusWatch(t *testing.T, env []string) *statusWatch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	w := &statusWatch{t: t, cmd: cmd, lines: make(chan statusLine, 1000)}
+	cmd.Stderr = w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	w := &statusWatch{t: t, cmd: cmd, lines: make(chan statusLine, 1000)}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
@@ -108,7 +122,7 @@ func startStatusWatch(t *testing.T, env []string) *statusWatch {
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("status --watch did not exit cleanly on SIGINT: %v; stderr: %s", err, stderr.String())
+				t.Errorf("status --watch did not exit cleanly on SIGINT: %v; stderr: %s", err, w.stderr())
 			}
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
