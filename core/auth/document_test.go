@@ -285,7 +285,7 @@ func assertNoSecrets(t *testing.T, doc []byte, st Status) {
 
 func secretStrings(doc []byte) []string {
 	var m struct {
-		Key    *string           `json:"OPENAI_API_KEY"`
+		Key    *string        `json:"OPENAI_API_KEY"`
 		Tokens map[string]any `json:"tokens"`
 	}
 	_ = json.Unmarshal(doc, &m)

@@ -142,4 +142,3 @@ func runVersion(env Env) int {
 	fmt.Fprintf(env.Stdout, "codextray %s (commit %s)\n", v.Version, v.Commit)
 	return ExitOK
 }
-
