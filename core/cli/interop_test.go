@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
-	"github.com/fsnotify/fsnotify"
 	"github.com/codextray/codextray/core/auth/authtest"
+	"github.com/fsnotify/fsnotify"
 )
 
 // statusLatencyLimit is DESIGN.md's bound from a change on disk to the
@@ -270,21 +270,6 @@ func recordLatency(t *testing.T, kind, what string, d time.Duration) {
 	}
 }
 
-// TestInteropZLatencySummary prints p50 and max of the latencies the other
-// interop tests measured (run it last: go test runs tests in file order).
-func TestInteropZLatencySummary(t *testing.T) {
-	latencies.Lock()
-	defer latencies.Unlock()
-	if len(latencies.d) == 0 {
-		t.Skip("no latency measured (the interop tests did not run)")
-	}
-	for kind, ds := range latencies.d {
-		s := slices.Clone(ds)
-		slices.Sort(s)
-		t.Logf("%s: n=%d p50=%v max=%v", kind, len(s), s[len(s)/2].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond))
-	}
-}
-
 // TestInteropAPIKeyLoginLogout: `codex login --with-api-key` and
 // `codex logout` while `codextray status --watch --json` runs.
 func TestInteropAPIKeyLoginLogout(t *testing.T) {
@@ -304,8 +289,9 @@ func TestInteropAPIKeyLoginLogout(t *testing.T) {
 
 	for i, key := range keys {
 		exited := e.mustCodex(key, "login", "--with-api-key")
-		st, _ := w.next(5*time.Second, func(s auth.Status) bool { return s.State == auth.StateAPIKey && s.APIKey != "" })
-		recordLatency(t, "codex exit -> watch line", fmt.Sprintf("login #%d", i+1), time.Since(exited))
+		l := w.nextLine(5*time.Second, func(s auth.Status) bool { return s.State == auth.StateAPIKey && s.APIKey != "" })
+		recordLatency(t, "codex exit -> watch line", fmt.Sprintf("login #%d", i+1), l.at.Sub(exited))
+		st := l.st
 
 		want := e.codexMaskedKey()
 		if st.APIKey != want {
@@ -321,8 +307,9 @@ func TestInteropAPIKeyLoginLogout(t *testing.T) {
 	}
 
 	exited := e.mustCodex("", "logout")
-	st, _ := w.next(5*time.Second, func(s auth.Status) bool { return s.State == auth.StateLoggedOut })
-	recordLatency(t, "codex exit -> watch line", "logout", time.Since(exited))
+	l := w.nextLine(5*time.Second, func(s auth.Status) bool { return s.State == auth.StateLoggedOut })
+	recordLatency(t, "codex exit -> watch line", "logout", l.at.Sub(exited))
+	st := l.st
 	if st.Source != "none" || st.Mode != "none" || st.APIKey != "" {
 		t.Errorf("after logout: source %q mode %q api_key %q, want none/none/empty", st.Source, st.Mode, st.APIKey)
 	}
@@ -340,14 +327,13 @@ type tokenServer struct {
 	*httptest.Server
 	t *testing.T
 
-	mu       sync.Mutex
-	current  string // the refresh token that is still valid (single use)
-	n        int
-	bodies   []map[string]string
-	issued   map[string]time.Time // access-token exp by refresh response
-	secrets  []string             // every token handed out or accepted
-	lastResp time.Time
-	got      chan struct{} // a refresh answered with 200
+	mu      sync.Mutex
+	current string // the refresh token that is still valid (single use)
+	n       int
+	bodies  []map[string]string
+	issued  map[string]time.Time // access-token exp by refresh response
+	secrets []string             // every token handed out or accepted
+	got     chan struct{}        // a refresh answered with 200
 }
 
 func newTokenServer(t *testing.T, refreshToken string) *tokenServer {
@@ -415,7 +401,6 @@ func (s *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.issued[exp.UTC().Format(time.RFC3339)] = exp
 	s.secrets = append(s.secrets, resp["id_token"].(string), resp["access_token"].(string), s.current)
 	send(http.StatusOK, resp)
-	s.lastResp = time.Now()
 	s.got <- struct{}{}
 }
 
@@ -424,6 +409,50 @@ func (s *tokenServer) isIssued(expiresAt string) bool {
 	defer s.mu.Unlock()
 	_, ok := s.issued[expiresAt]
 	return ok
+}
+
+// replacements records when auth.json was (re)created in a directory.
+type replacements struct {
+	mu  sync.Mutex
+	ats []time.Time
+}
+
+func watchReplacements(t *testing.T, dir string) *replacements {
+	t.Helper()
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Add(dir); err != nil {
+		t.Fatal(err)
+	}
+	r := &replacements{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range fw.Events {
+			if filepath.Base(ev.Name) == auth.AuthFileName && ev.Op&fsnotify.Create != 0 {
+				r.mu.Lock()
+				r.ats = append(r.ats, time.Now())
+				r.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { fw.Close(); <-done })
+	return r
+}
+
+// lastBefore is the latest replacement at or before t; zero if none.
+func (r *replacements) lastBefore(t time.Time) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var last time.Time
+	for _, at := range r.ats {
+		if !at.After(t) {
+			last = at
+		}
+	}
+	return last
 }
 
 // appServer is a running `codex app-server` driven over stdio JSON lines
@@ -565,23 +594,9 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 		t.Fatalf("before the refresh: %+v; want expiring, expires_at %s, chatgpt from file, %s on %s", first, wantOld, authtest.Email, authtest.Plan)
 	}
 
-	fw, err := fsnotify.NewWatcher()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fw.Close()
-	if err := fw.Add(e.home); err != nil {
-		t.Fatal(err)
-	}
-	renamed := make(chan time.Time, 100)
-	go func() {
-		for ev := range fw.Events {
-			if filepath.Base(ev.Name) == "auth.json" && ev.Op&fsnotify.Create != 0 {
-				renamed <- time.Now()
-			}
-			t.Logf("DEBUG %v %s", time.Now().Format("15:04:05.000"), ev)
-		}
-	}()
+	// When Codex renames its new auth.json into place: the change on disk
+	// that the latency bound counts from.
+	replaced := watchReplacements(t, e.home)
 	a := e.startAppServer([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.URL + "/oauth/token", "RUST_LOG=codex_login=debug"})
 	init := a.call(1, "initialize", map[string]any{"clientInfo": map[string]any{"name": "codextray-interop", "title": "codextray interop test", "version": "0.0.1"}}, 60*time.Second)
 	if init["error"] != nil {
@@ -599,17 +614,12 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 		t.Fatalf("codex app-server made no successful refresh within 30 s (%d token requests)", bodies)
 	}
 
-	st, _ := w.next(5*time.Second, func(s auth.Status) bool { return s.ExpiresAt != wantOld && srv.isIssued(s.ExpiresAt) })
-	t.Logf("DEBUG line at %v", time.Now().Format("15:04:05.000"))
-	srv.mu.Lock()
-	respAt := srv.lastResp
-	srv.mu.Unlock()
-	recordLatency(t, "token response -> watch line", "refresh", time.Since(respAt))
-	select {
-	case at := <-renamed:
-		t.Logf("DEBUG rename - response = %v; now - rename = %v", at.Sub(respAt), time.Since(at))
-	default:
-		t.Logf("DEBUG no rename seen")
+	l := w.nextLine(5*time.Second, func(s auth.Status) bool { return s.ExpiresAt != wantOld && srv.isIssued(s.ExpiresAt) })
+	st := l.st
+	if at := replaced.lastBefore(l.at); at.IsZero() {
+		t.Errorf("status --watch reported the refresh, but no replacement of auth.json was seen before it")
+	} else {
+		recordLatency(t, "auth.json rename -> watch line", "refresh", l.at.Sub(at))
 	}
 
 	if st.State != auth.StateExpiring {
@@ -630,6 +640,9 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 	srv.mu.Lock()
 	req := srv.bodies[0]
 	current := srv.current
+	for i, b := range srv.bodies {
+		t.Logf("token request %d: refresh_reason %q", i+1, b["refresh_reason"])
+	}
 	srv.mu.Unlock()
 	if req["refresh_token"] != oldRT || !slices.Contains([]string{"forced", "proactive_expiry"}, req["refresh_reason"]) {
 		t.Errorf("first refresh request: refresh_token matches: %v, refresh_reason %q", req["refresh_token"] == oldRT, req["refresh_reason"])
@@ -688,5 +701,20 @@ func TestInteropKeyring(t *testing.T) {
 					code, st.State, st.Source, ExitLoginNeeded, st.Error)
 			}
 		})
+	}
+}
+
+// TestInteropZLatencySummary prints p50 and max of the latencies the other
+// interop tests measured (run it last: go test runs tests in file order).
+func TestInteropZLatencySummary(t *testing.T) {
+	latencies.Lock()
+	defer latencies.Unlock()
+	if len(latencies.d) == 0 {
+		t.Skip("no latency measured (the interop tests did not run)")
+	}
+	for kind, ds := range latencies.d {
+		s := slices.Clone(ds)
+		slices.Sort(s)
+		t.Logf("%s: n=%d p50=%v max=%v", kind, len(s), s[len(s)/2].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond))
 	}
 }

@@ -59,6 +59,7 @@ func runCodextray(t *testing.T, env []string, args ...string) (string, string, i
 type statusLine struct {
 	st  auth.Status
 	raw string
+	at  time.Time // when the line was read
 }
 
 type statusWatch struct {
@@ -102,7 +103,7 @@ func startStatusWatch(t *testing.T, env []string) *statusWatch {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 		for sc.Scan() {
-			line := sc.Text()
+			line, at := sc.Text(), time.Now()
 			w.mu.Lock()
 			w.seen = append(w.seen, line)
 			w.mu.Unlock()
@@ -111,7 +112,7 @@ func startStatusWatch(t *testing.T, env []string) *statusWatch {
 				t.Errorf("status --watch printed a line that is not JSON: %q", line)
 				continue
 			}
-			w.lines <- statusLine{st, line}
+			w.lines <- statusLine{st, line, at}
 		}
 		close(w.lines)
 	}()
@@ -135,6 +136,13 @@ func startStatusWatch(t *testing.T, env []string) *statusWatch {
 // next waits for the next status line that satisfies ok, up to timeout.
 func (w *statusWatch) next(timeout time.Duration, ok func(auth.Status) bool) (auth.Status, string) {
 	w.t.Helper()
+	l := w.nextLine(timeout, ok)
+	return l.st, l.raw
+}
+
+// nextLine is next, with the time the line was read.
+func (w *statusWatch) nextLine(timeout time.Duration, ok func(auth.Status) bool) statusLine {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for {
@@ -144,10 +152,11 @@ func (w *statusWatch) next(timeout time.Duration, ok func(auth.Status) bool) (au
 				w.t.Fatalf("status --watch ended early; lines so far:\n%s", w.dump())
 			}
 			if ok(l.st) {
-				return l.st, l.raw
+				return l
 			}
 		case <-ctx.Done():
 			w.t.Fatalf("no matching status line within %s; lines so far:\n%s", timeout, w.dump())
+			return statusLine{}
 		}
 	}
 }
