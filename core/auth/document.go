@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // MaxAuthFileSize is the largest auth.json Codex Tray reads. Real ones are a
@@ -235,4 +236,51 @@ func marshalNoEscape(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// lastRefreshLayout is how Codex writes last_refresh: UTC, nanoseconds, Z.
+const lastRefreshLayout = "2006-01-02T15:04:05.000000000Z"
+
+// WithRefreshedTokens returns a copy of d with the tokens that came back from
+// a refresh (empty ones are left alone) and last_refresh set to at. Every
+// other field is kept as it was, in place.
+func (d *Document) WithRefreshedTokens(id, access, refresh Secret, at time.Time) (*Document, error) {
+	if d.Tokens == nil {
+		return nil, errors.New("the login has no ChatGPT tokens to refresh")
+	}
+	n := *d
+	t := *d.Tokens
+	n.Tokens = &t
+	set := func(fs []field, key string, v any) []field {
+		raw, _ := marshalNoEscape(v)
+		return setField(fs, key, raw)
+	}
+	for _, u := range []struct {
+		key string
+		dst *Secret
+		v   Secret
+	}{{"id_token", &t.IDToken, id}, {"access_token", &t.AccessToken, access}, {"refresh_token", &t.RefreshToken, refresh}} {
+		if !u.v.IsZero() {
+			*u.dst = u.v
+			t.fields = set(t.fields, u.key, u.v.Reveal())
+		}
+	}
+	n.LastRefresh = at.UTC().Format(lastRefreshLayout)
+	n.fields = set(d.fields, "last_refresh", n.LastRefresh)
+	return &n, nil
+}
+
+// SameTokens reports whether two documents hold the same login tokens.
+func SameTokens(a, b *Document) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if (a.Tokens == nil) != (b.Tokens == nil) || !a.APIKey.Equal(b.APIKey) {
+		return false
+	}
+	if a.Tokens == nil {
+		return true
+	}
+	return a.Tokens.IDToken.Equal(b.Tokens.IDToken) && a.Tokens.AccessToken.Equal(b.Tokens.AccessToken) &&
+		a.Tokens.RefreshToken.Equal(b.Tokens.RefreshToken)
 }

@@ -59,6 +59,9 @@ type StatusOptions struct {
 	Now      time.Time
 	Reminder time.Duration // DefaultReminder when zero
 	Mirror   string        // MirrorDisabled when empty
+	// Relogin is the last permanent refresh failure; it applies when it was
+	// for this exact login.
+	Relogin *Failure
 }
 
 // NewStatus turns a snapshot into the status shown everywhere. It is pure:
@@ -126,18 +129,28 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 	if st.Plan != "" {
 		who += " (" + PlanName(st.Plan) + ")"
 	}
-	access, err := DecodeClaims(d.Tokens.AccessToken)
-	if err != nil || access.Expires.IsZero() {
+	access, accessErr := DecodeClaims(d.Tokens.AccessToken)
+	known := accessErr == nil && !access.Expires.IsZero()
+	var left time.Duration
+	if known {
+		st.Expires = access.Expires
+		st.ExpiresAt = access.Expires.UTC().Format(time.RFC3339)
+		left = access.Expires.Sub(o.Now)
+		secs := int64(math.Floor(left.Seconds()))
+		st.ExpiresInSeconds = &secs
+	}
+	if f := o.Relogin; f != nil && f.DocHash == DocumentHash(d) {
+		st.State = StateReloginRequired
+		st.Error = f.Message
+		st.Message = who + " · sign in again with `codex login`: the token could not be refreshed"
+		return st
+	}
+	if !known {
 		// Codex accepts opaque access tokens; their expiry is unknown.
 		st.State = StateValid
 		st.Message = who + " · token expiry unknown"
 		return st
 	}
-	st.Expires = access.Expires
-	st.ExpiresAt = access.Expires.UTC().Format(time.RFC3339)
-	left := access.Expires.Sub(o.Now)
-	secs := int64(math.Floor(left.Seconds()))
-	st.ExpiresInSeconds = &secs
 	switch {
 	case left <= 0:
 		st.State = StateExpired

@@ -1,0 +1,497 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ClientID is Codex's OAuth client id.
+const ClientID = "app_EMoamEEZ73f0CkXaXp7hrann"
+
+// DefaultTokenURL is where ChatGPT tokens are refreshed.
+const DefaultTokenURL = "https://auth.openai.com/oauth/token"
+
+// RefreshWindow: a token that expires within it is refreshed before use, as
+// Codex does (CHATGPT_ACCESS_TOKEN_REFRESH_WINDOW_MINUTES).
+const RefreshWindow = 5 * time.Minute
+
+// Codex's own sentences for a refresh that failed for good (§3.3).
+const (
+	msgRefreshExpired = "Your access token could not be refreshed because your refresh token has expired. Please log out and sign in again."
+	msgRefreshReused  = "Your access token could not be refreshed because your refresh token was already used. Please log out and sign in again."
+	msgRefreshRevoked = "Your access token could not be refreshed because your refresh token was revoked. Please log out and sign in again."
+	msgRefreshOther   = "Your access token could not be refreshed. Please log out and sign in again."
+)
+
+// RefreshError is a failed refresh. Permanent ones need a new sign-in and
+// wrap ErrLoginNeeded; the others may work on a later try.
+type RefreshError struct {
+	Permanent bool
+	Message   string // the sentence for the user
+	Cause     error  // the technical cause, for the log; never holds a token
+}
+
+func (e *RefreshError) Error() string { return e.Message }
+func (e *RefreshError) Unwrap() []error {
+	if e.Permanent {
+		return []error{ErrLoginNeeded, e.Cause}
+	}
+	return []error{e.Cause}
+}
+
+// Refresher refreshes the ChatGPT tokens without ever breaking Codex's own
+// login: under Codex's locks it re-reads the login and adopts a refresh that
+// another process made instead of spending the refresh token again. One
+// Refresher per process; concurrent callers share one network refresh.
+type Refresher struct {
+	Loader   *Loader
+	HTTP     *http.Client // http.DefaultClient with a 30 s timeout when nil
+	TokenURL string       // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else DefaultTokenURL, when empty
+	// UserAgent names codextray and its version.
+	UserAgent string
+	// Failures remembers permanent failures across processes; may be nil.
+	Failures *FailureStore
+	// KeyringWriter writes Codex's keyring entry in keyring mode.
+	KeyringWriter CodexKeyringWriter
+	// Attempts and Backoff govern retries of transient failures.
+	Attempts int
+	Backoff  time.Duration
+
+	mu       sync.Mutex
+	inflight *refreshCall
+	failed   map[string]*RefreshError // document hash -> permanent failure
+}
+
+type refreshCall struct {
+	done chan struct{}
+	doc  *Document
+	did  bool
+	err  error
+}
+
+// RefreshResult says what Refresh did.
+type RefreshResult struct {
+	Doc       *Document // the login now on disk
+	Refreshed bool      // false when another process's refresh was adopted
+}
+
+// Refresh makes the login newer than seen, the document the caller last read
+// (nil: read it now). If the login on disk already differs from seen, it is
+// adopted without a network call. reason is sent as Codex sends it
+// ("proactive_expiry", "forced", "scheduled"); it is informative only.
+func (r *Refresher) Refresh(ctx context.Context, seen *Document, reason string) (RefreshResult, error) {
+	r.mu.Lock()
+	if c := r.inflight; c != nil {
+		r.mu.Unlock()
+		select {
+		case <-c.done:
+			return RefreshResult{c.doc, c.did}, c.err
+		case <-ctx.Done():
+			return RefreshResult{}, ctx.Err()
+		}
+	}
+	c := &refreshCall{done: make(chan struct{})}
+	r.inflight = c
+	r.mu.Unlock()
+
+	// The shared call must not die with the first caller's context.
+	c.doc, c.did, c.err = r.refresh(context.WithoutCancel(ctx), seen, reason)
+	r.mu.Lock()
+	r.inflight = nil
+	r.mu.Unlock()
+	close(c.done)
+	return RefreshResult{c.doc, c.did}, c.err
+}
+
+func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) (*Document, bool, error) {
+	if seen == nil {
+		s := r.Loader.Load(ctx)
+		if s.Err != nil {
+			return nil, false, s.Err
+		}
+		seen = s.Doc
+	}
+	if seen == nil {
+		return nil, false, fmt.Errorf("not signed in to Codex: %w", ErrLoginNeeded)
+	}
+	if err := r.knownFailure(seen); err != nil {
+		return seen, false, err
+	}
+	lock, err := LockForCommit(ctx, r.Loader.Home)
+	if err != nil {
+		return nil, false, err
+	}
+	defer lock.Unlock()
+	s := r.Loader.Load(ctx)
+	if s.Err != nil {
+		return nil, false, s.Err
+	}
+	cur := s.Doc
+	if cur == nil {
+		return nil, false, fmt.Errorf("signed out of Codex meanwhile: %w", ErrLoginNeeded)
+	}
+	if s.Source == SourceFile {
+		lock.removeStaleTemps(r.Loader.AuthPath())
+	}
+	if !SameTokens(seen, cur) {
+		return cur, false, nil // another process refreshed or signed in: adopt
+	}
+	if cur.Mode() != "chatgpt" || cur.Tokens == nil || cur.Tokens.RefreshToken.IsZero() {
+		return cur, false, errors.New("the Codex login has no refresh token: nothing to refresh")
+	}
+	if err := r.knownFailure(cur); err != nil {
+		return cur, false, err
+	}
+	tr, err := r.post(ctx, cur.Tokens.RefreshToken, reason)
+	if err != nil {
+		var re *RefreshError
+		if errors.As(err, &re) && re.Permanent {
+			r.remember(cur, re)
+		}
+		return cur, false, err
+	}
+	next, err := cur.WithRefreshedTokens(tr.IDToken, tr.AccessToken, tr.RefreshToken, time.Now())
+	if err != nil {
+		return cur, false, err
+	}
+	if err := r.commit(ctx, s, next); err != nil {
+		return cur, false, err
+	}
+	return next, true, nil
+}
+
+// commit writes the refreshed login where it was read from.
+func (r *Refresher) commit(ctx context.Context, s Snapshot, doc *Document) error {
+	data, err := doc.Marshal()
+	if err != nil {
+		return err
+	}
+	if s.Source == SourceKeyring {
+		if r.KeyringWriter == nil {
+			return errors.New("cannot write Codex's keychain entry: no keychain")
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, data); err != nil {
+			return err
+		}
+		return r.KeyringWriter.SetCodexEntry(ctx, KeyringUser(r.Loader.Home), compact.String())
+	}
+	return WriteAuthFile(r.Loader.AuthPath(), data)
+}
+
+type tokenResponse struct {
+	IDToken, AccessToken, RefreshToken Secret
+}
+
+func (r *Refresher) post(ctx context.Context, rt Secret, reason string) (tokenResponse, error) {
+	attempts, backoff := r.Attempts, r.Backoff
+	if attempts <= 0 {
+		attempts = 3
+	}
+	if backoff <= 0 {
+		backoff = 500 * time.Millisecond
+	}
+	var last error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			d := backoff << (i - 1)
+			d += time.Duration(rand.Int64N(int64(d)/2 + 1))
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return tokenResponse{}, ctx.Err()
+			case <-t.C:
+			}
+		}
+		tr, err := r.postOnce(ctx, rt, reason)
+		var re *RefreshError
+		if err == nil || (errors.As(err, &re) && re.Permanent) {
+			return tr, err
+		}
+		last = err
+	}
+	return tokenResponse{}, last
+}
+
+func (r *Refresher) tokenURL() string {
+	if r.TokenURL != "" {
+		return r.TokenURL
+	}
+	if u := os.Getenv("CODEX_REFRESH_TOKEN_URL_OVERRIDE"); u != "" {
+		return u
+	}
+	return DefaultTokenURL
+}
+
+func (r *Refresher) postOnce(ctx context.Context, rt Secret, reason string) (tokenResponse, error) {
+	body, _ := json.Marshal(map[string]string{
+		"client_id": ClientID, "grant_type": "refresh_token", "refresh_reason": reason, "refresh_token": rt.Reveal(),
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tokenURL(), bytes.NewReader(body))
+	if err != nil {
+		return tokenResponse{}, &RefreshError{Message: "The token address is not a valid URL.", Cause: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("originator", "codex_cli_rs")
+	if r.UserAgent != "" {
+		req.Header.Set("User-Agent", r.UserAgent)
+	}
+	client := r.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return tokenResponse{}, &RefreshError{Message: "Could not reach the sign-in server to refresh the token; will try again later.", Cause: redactURLError(err)}
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 == 2 {
+		var tr struct {
+			IDToken      string `json:"id_token"`
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := json.Unmarshal(raw, &tr); err != nil || tr.AccessToken == "" {
+			return tokenResponse{}, &RefreshError{Message: "The sign-in server sent an answer Codex Tray does not understand; will try again later.",
+				Cause: fmt.Errorf("token endpoint: HTTP %d with no access_token", resp.StatusCode)}
+		}
+		return tokenResponse{NewSecret(tr.IDToken), NewSecret(tr.AccessToken), NewSecret(tr.RefreshToken)}, nil
+	}
+	return tokenResponse{}, classifyRefreshFailure(resp.StatusCode, raw)
+}
+
+// classifyRefreshFailure follows Codex's extract_refresh_token_error_code.
+func classifyRefreshFailure(status int, body []byte) *RefreshError {
+	var doc struct {
+		Error json.RawMessage `json:"error"`
+		Code  string          `json:"code"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	code, detail := doc.Code, ""
+	var obj struct{ Code, Message string }
+	var str string
+	if json.Unmarshal(doc.Error, &obj) == nil && (obj.Code != "" || obj.Message != "") {
+		code, detail = obj.Code, obj.Message
+	} else if json.Unmarshal(doc.Error, &str) == nil && str != "" {
+		code = str
+	}
+	cause := fmt.Errorf("token endpoint: HTTP %d, code %q", status, code)
+	switch {
+	case code == "refresh_token_expired":
+		return &RefreshError{Permanent: true, Message: msgRefreshExpired, Cause: cause}
+	case code == "refresh_token_reused":
+		return &RefreshError{Permanent: true, Message: msgRefreshReused, Cause: cause}
+	case code == "refresh_token_invalidated":
+		return &RefreshError{Permanent: true, Message: msgRefreshRevoked, Cause: cause}
+	case code == "invalid_grant" || status == http.StatusUnauthorized:
+		return &RefreshError{Permanent: true, Message: msgRefreshOther, Cause: cause}
+	}
+	if detail == "" {
+		detail = http.StatusText(status)
+	}
+	return &RefreshError{Message: fmt.Sprintf("Failed to refresh token: %d: %s", status, detail), Cause: cause}
+}
+
+// redactURLError drops the request body and URL query (never tokens, but
+// keep errors short) from a transport error.
+func redactURLError(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "?"); i >= 0 {
+		msg = msg[:i]
+	}
+	return errors.New(msg)
+}
+
+func (r *Refresher) knownFailure(doc *Document) error {
+	h := DocumentHash(doc)
+	r.mu.Lock()
+	re := r.failed[h]
+	r.mu.Unlock()
+	if re != nil {
+		return re
+	}
+	if r.Failures != nil {
+		if f, ok := r.Failures.Get(h); ok {
+			return &RefreshError{Permanent: true, Message: f.Message, Cause: errors.New("remembered permanent refresh failure")}
+		}
+	}
+	return nil
+}
+
+func (r *Refresher) remember(doc *Document, re *RefreshError) {
+	h := DocumentHash(doc)
+	r.mu.Lock()
+	if r.failed == nil {
+		r.failed = map[string]*RefreshError{}
+	}
+	r.failed[h] = re
+	r.mu.Unlock()
+	if r.Failures != nil {
+		_ = r.Failures.Put(Failure{DocHash: h, Message: re.Message, At: time.Now().UTC()})
+	}
+}
+
+// Failure is a permanent refresh failure of one exact login.
+type Failure struct {
+	DocHash string    `json:"doc_sha256"`
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+// FailureStore keeps the last permanent failure in a small file in the app's
+// data directory, so that `codextray status` and the tray agree.
+type FailureStore struct{ Path string }
+
+// NewFailureStore uses relogin.json in dir.
+func NewFailureStore(dir string) *FailureStore {
+	return &FailureStore{Path: filepath.Join(dir, "relogin.json")}
+}
+
+// Get returns the failure remembered for the login with this hash.
+func (s *FailureStore) Get(docHash string) (Failure, bool) {
+	f := s.Current()
+	if f == nil || f.DocHash != docHash {
+		return Failure{}, false
+	}
+	return *f, true
+}
+
+// Current is the last permanent failure remembered, nil if none. A nil
+// store has none.
+func (s *FailureStore) Current() *Failure {
+	if s == nil {
+		return nil
+	}
+	var f Failure
+	raw, err := os.ReadFile(s.Path)
+	if err != nil || json.Unmarshal(raw, &f) != nil || f.DocHash == "" {
+		return nil
+	}
+	return &f
+}
+
+// Put remembers f, replacing any earlier failure (of an older login).
+func (s *FailureStore) Put(f Failure) error {
+	raw, _ := json.Marshal(f)
+	tmp := s.Path + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.Path)
+}
+
+// Fresh returns the login, refreshing it first when it is a ChatGPT login
+// whose access token expires within RefreshWindow. A failed proactive
+// refresh that is not permanent is not an error: the old token is still
+// good for a moment, as Codex also reasons.
+func (r *Refresher) Fresh(ctx context.Context) (*Document, error) {
+	s := r.Loader.Load(ctx)
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	if s.Doc == nil {
+		return nil, fmt.Errorf("not signed in to Codex: %w", ErrLoginNeeded)
+	}
+	if err := r.knownFailure(s.Doc); err != nil {
+		return nil, err
+	}
+	if !NeedsRefresh(s.Doc, time.Now(), RefreshWindow) {
+		return s.Doc, nil
+	}
+	res, err := r.Refresh(ctx, s.Doc, "proactive_expiry")
+	var re *RefreshError
+	if err != nil && errors.As(err, &re) && !re.Permanent {
+		if exp := AccessExpiry(s.Doc); exp.After(time.Now()) {
+			return s.Doc, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res.Doc, nil
+}
+
+// AfterUnauthorized handles a 401 from the backend for the access token
+// rejected: if the login on disk has changed since, use it; otherwise
+// refresh.
+func (r *Refresher) AfterUnauthorized(ctx context.Context, rejected Secret) (*Document, error) {
+	s := r.Loader.Load(ctx)
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	if s.Doc == nil {
+		return nil, fmt.Errorf("not signed in to Codex: %w", ErrLoginNeeded)
+	}
+	if s.Doc.Mode() != "chatgpt" {
+		return nil, fmt.Errorf("the API key was rejected: %w", ErrLoginNeeded)
+	}
+	if s.Doc.Tokens != nil && !s.Doc.Tokens.AccessToken.Equal(rejected) {
+		return s.Doc, nil
+	}
+	res, err := r.Refresh(ctx, s.Doc, "forced")
+	if err != nil {
+		return nil, err
+	}
+	return res.Doc, nil
+}
+
+// NeedsRefresh reports whether doc is a ChatGPT login whose access token
+// expires within window of now. A token without a readable exp falls back to
+// Codex's rule: last_refresh older than 8 days.
+func NeedsRefresh(doc *Document, now time.Time, window time.Duration) bool {
+	if doc == nil || doc.Mode() != "chatgpt" || doc.Tokens == nil || doc.Tokens.RefreshToken.IsZero() {
+		return false
+	}
+	if exp := AccessExpiry(doc); !exp.IsZero() {
+		return exp.Sub(now) <= window
+	}
+	last, err := time.Parse(time.RFC3339Nano, doc.LastRefresh)
+	return err == nil && now.Sub(last) > 8*24*time.Hour
+}
+
+// AccessExpiry is the access token's exp, zero when unknown.
+func AccessExpiry(doc *Document) time.Time {
+	if doc == nil || doc.Tokens == nil {
+		return time.Time{}
+	}
+	c, err := DecodeClaims(doc.Tokens.AccessToken)
+	if err != nil {
+		return time.Time{}
+	}
+	return c.Expires
+}
+
+// KeepAlive refreshes the login whenever its access token is within
+// `within` of expiry, checking every interval, until ctx ends. It is the
+// opt-in keep-alive setting; errors are reported through onErr.
+func (r *Refresher) KeepAlive(ctx context.Context, within, interval time.Duration, onErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		s := r.Loader.Load(ctx)
+		if s.Err == nil && NeedsRefresh(s.Doc, time.Now(), within) && r.knownFailure(s.Doc) == nil {
+			if _, err := r.Refresh(ctx, s.Doc, "scheduled"); err != nil && onErr != nil {
+				onErr(err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
