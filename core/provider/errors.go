@@ -1,0 +1,305 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+)
+
+// Kind sorts errors by what the user can do about them.
+type Kind string
+
+const (
+	KindAuth             Kind = "auth"                    // 401: sign in again
+	KindBlocked          Kind = "blocked"                 // 403 from Cloudflare
+	KindBadRequest       Kind = "bad_request"             // 400 and friends
+	KindUnknownModel     Kind = "unknown_model"           // the model is not available
+	KindUsageLimit       Kind = "usage_limit"             // usage_limit_reached: wait until ResetsAt
+	KindUsageNotIncluded Kind = "usage_not_included"      // the plan has no Codex
+	KindQuota            Kind = "insufficient_quota"      // API key out of quota
+	KindRateLimited      Kind = "rate_limited"            // another 429
+	KindContextLength    Kind = "context_length_exceeded" // the conversation is too long
+	KindOverloaded       Kind = "server_is_overloaded"    // the model is at capacity
+	KindPolicy           Kind = "policy"                  // refused by a policy
+	KindServer           Kind = "server"                  // 5xx
+	KindNetwork          Kind = "network"                 // cannot reach the backend, or the connection broke
+	KindIdle             Kind = "idle_timeout"            // nothing arrived for IdleTimeout
+	KindIncomplete       Kind = "incomplete"              // response.incomplete
+	KindStreamEnded      Kind = "stream_ended"            // closed without response.completed
+	KindFailed           Kind = "failed"                  // another response.failed or error event
+	KindProtocol         Kind = "protocol"                // an answer Codex Tray cannot read
+)
+
+// Error is a failed backend call: a sentence for the user (Message) and the
+// technical cause for the log. It never holds a token.
+type Error struct {
+	Kind    Kind
+	Message string // one or two sentences for the user
+	Code    string // the backend's error code or type, when it sent one
+	Status  int    // HTTP status; 0 for errors inside the stream or before any answer
+
+	PlanType   string     // usage limits: the plan the limit belongs to
+	ResetsAt   time.Time  // usage limits: when they reset; zero when unknown
+	RateLimits RateLimits // the rate-limit headers of the response, if any
+	RequestID  string     // x-request-id, for support
+	Retryable  bool       // the call may succeed if repeated later
+	Cause      error
+}
+
+func (e *Error) Error() string {
+	s := e.Message
+	if e.Cause != nil {
+		s += " (" + e.Cause.Error() + ")"
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// ErrorMessage is the sentence to show for err: an *Error's Message, else
+// err's text.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	if errors.Is(err, auth.ErrLoginNeeded) {
+		return "Not signed in to Codex. Sign in with `codex login`."
+	}
+	return err.Error()
+}
+
+// ErrorCode is the short code of err for machine-readable output: the
+// backend's code, else the kind, else "error".
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Code != "" {
+			return e.Code
+		}
+		return string(e.Kind)
+	}
+	if errors.Is(err, auth.ErrLoginNeeded) {
+		return string(KindAuth)
+	}
+	return "error"
+}
+
+// IsUsageLimit reports whether err is a reached usage limit.
+func IsUsageLimit(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindUsageLimit
+}
+
+// errorBody is what error answers carry: {"error":{…}} or FastAPI's
+// {"detail": "…"}.
+type errorBody struct {
+	Error  *wireError      `json:"error"`
+	Detail json.RawMessage `json:"detail"`
+}
+
+func (b errorBody) detail() string {
+	if len(b.Detail) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(b.Detail, &s) == nil {
+		return s
+	}
+	return string(b.Detail)
+}
+
+// classifyHTTP turns a non-2xx answer into an *Error.
+func classifyHTTP(status int, h http.Header, body []byte, model string, now time.Time) *Error {
+	var b errorBody
+	_ = json.Unmarshal(body, &b) // not JSON: the raw body is used below
+	var we wireError
+	if b.Error != nil {
+		we = *b.Error
+	}
+	code := string(we.Code)
+	if code == "" {
+		code = string(we.Type)
+	}
+	msg := string(we.Message)
+	if msg == "" {
+		msg = b.detail()
+	}
+	if msg == "" {
+		msg = strings.TrimSpace(string(body))
+		if len(msg) > 300 {
+			msg = msg[:300] + "…"
+		}
+	}
+	e := &Error{Status: status, Code: code, RateLimits: ParseRateLimits(h), RequestID: requestID(h)}
+	e.Cause = fmt.Errorf("HTTP %d %s: %s", status, http.StatusText(status), msg)
+	if e.RequestID != "" {
+		e.Cause = fmt.Errorf("%w (request id %s)", e.Cause, e.RequestID)
+	}
+	lower := strings.ToLower(msg)
+	switch {
+	case status == http.StatusUnauthorized:
+		e.Kind = KindAuth
+		e.Message = "The ChatGPT backend did not accept the Codex login. Sign in again with `codex login`."
+		e.Cause = fmt.Errorf("%w: %w", e.Cause, auth.ErrLoginNeeded)
+	case status == http.StatusTooManyRequests && string(we.Type) == "usage_limit_reached" || code == "usage_limit_reached":
+		e.Kind, e.Code = KindUsageLimit, "usage_limit_reached"
+		e.PlanType = string(we.PlanType)
+		e.ResetsAt = we.resetsAt(now)
+		if e.ResetsAt.IsZero() {
+			e.ResetsAt = e.RateLimits.resetOfActive()
+		}
+		e.Message = usageLimitMessage(e.PlanType, e.ResetsAt, h, now)
+	case string(we.Type) == "usage_not_included" || code == "usage_not_included":
+		e.Kind = KindUsageNotIncluded
+		e.Message = "To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus."
+	case code == "insufficient_quota":
+		e.Kind = KindQuota
+		e.Message = "Quota exceeded. Check your plan and billing details."
+	case status == http.StatusTooManyRequests:
+		e.Kind, e.Retryable = KindRateLimited, true
+		e.Message = "Too many requests to the backend. Wait a moment and try again."
+	case status == http.StatusForbidden && strings.Contains(lower, "cloudflare"):
+		e.Kind = KindBlocked
+		e.Message = "Access blocked by Cloudflare. Check your network, VPN or proxy, then try again."
+	case code == "context_length_exceeded":
+		e.Kind = KindContextLength
+		e.Message = contextLengthMessage
+	case code == "server_is_overloaded" || code == "slow_down":
+		e.Kind = KindOverloaded
+		e.Message = overloadedMessage
+	case code == "cyber_policy" || code == "misalignment_policy_violation":
+		e.Kind = KindPolicy
+		e.Message = orSentence(string(we.Message), "The request was refused by a usage policy.")
+	case isUnknownModel(status, code, lower):
+		e.Kind = KindUnknownModel
+		e.Message = fmt.Sprintf("The model %q is not available with this login. Pick another one (see `codextray models`).", model)
+	case status >= 500:
+		e.Kind, e.Retryable = KindServer, true
+		e.Message = "We're currently experiencing high demand, which may cause temporary errors. Try again in a moment."
+	case status == http.StatusForbidden:
+		e.Kind = KindBadRequest
+		e.Message = "The backend refused the request (403): " + msg
+	default:
+		e.Kind = KindBadRequest
+		e.Message = "The backend rejected the request: " + msg
+	}
+	return e
+}
+
+const (
+	contextLengthMessage = "The conversation no longer fits in the model's context window. Start a new chat or remove earlier messages, then try again."
+	overloadedMessage    = "Selected model is at capacity. Please try a different model."
+)
+
+func isUnknownModel(status int, code, lower string) bool {
+	if code == "model_not_found" || code == "unsupported_model" {
+		return true
+	}
+	if status != http.StatusBadRequest && status != http.StatusNotFound {
+		return false
+	}
+	return strings.Contains(lower, "model") && (strings.Contains(lower, "not supported") ||
+		strings.Contains(lower, "does not exist") || strings.Contains(lower, "not found") ||
+		strings.Contains(lower, "unknown") || strings.Contains(lower, "invalid model"))
+}
+
+// classifyFailed turns a response.failed into an *Error (codex-protocol.md §5.5).
+func classifyFailed(f Failed, model string) *Error {
+	code := f.Code
+	if code == "" {
+		code = f.Type
+	}
+	e := &Error{Code: code, PlanType: f.PlanType, ResetsAt: f.ResetsAt,
+		Cause: fmt.Errorf("response.failed: %s: %s", orSentence(code, "no code"), orSentence(f.Message, "no message"))}
+	switch code {
+	case "context_length_exceeded":
+		e.Kind, e.Message = KindContextLength, contextLengthMessage
+	case "insufficient_quota":
+		e.Kind, e.Message = KindQuota, "Quota exceeded. Check your plan and billing details."
+	case "usage_not_included":
+		e.Kind, e.Message = KindUsageNotIncluded, "To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus."
+	case "usage_limit_reached":
+		e.Kind, e.Message = KindUsageLimit, usageLimitMessage(f.PlanType, f.ResetsAt, nil, time.Now())
+	case "cyber_policy", "misalignment_policy_violation", "bio_policy":
+		e.Kind, e.Message = KindPolicy, orSentence(f.Message, "The request was refused by a usage policy.")
+	case "invalid_prompt":
+		e.Kind, e.Message = KindBadRequest, "The backend rejected the prompt: "+orSentence(f.Message, "invalid prompt")
+	case "server_is_overloaded", "slow_down":
+		e.Kind, e.Message = KindOverloaded, overloadedMessage
+	case "rate_limit_exceeded":
+		e.Kind, e.Retryable = KindRateLimited, true
+		e.Message = "The backend is rate limiting this account. Wait a moment and try again."
+	case "model_not_found":
+		e.Kind = KindUnknownModel
+		e.Message = fmt.Sprintf("The model %q is not available with this login. Pick another one (see `codextray models`).", model)
+	default:
+		e.Kind, e.Retryable = KindFailed, true
+		e.Message = "The backend could not finish the answer: " + orSentence(f.Message, "it reported "+orSentence(code, "an unknown error")) + ". Try again."
+	}
+	return e
+}
+
+func orSentence(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return strings.TrimRight(s, ".")
+}
+
+// usageLimitMessage is the sentence Codex shows for a reached usage limit,
+// with the reset time in local time.
+func usageLimitMessage(plan string, resets time.Time, h http.Header, now time.Time) string {
+	msg := "You've hit your usage limit."
+	if h != nil {
+		switch h.Get("x-codex-rate-limit-reached-type") {
+		case "workspace_owner_credits_depleted", "workspace_owner_usage_limit_reached":
+			msg = "Your workspace has used up its Codex credits. Add credits to keep going."
+		case "workspace_member_credits_depleted", "workspace_member_usage_limit_reached":
+			msg = "Your workspace has used up its Codex credits. Ask your workspace admin for more."
+		}
+		if promo := h.Get("x-codex-promo-message"); promo != "" {
+			msg += " " + promo
+		}
+	}
+	switch plan {
+	case "plus":
+		msg += " Upgrade to Pro or buy credits to keep going."
+	case "free", "go":
+		msg += " Upgrade to Plus to keep going."
+	case "pro", "prolite":
+		msg += " Buy credits to keep going."
+	case "team", "business", "self_serve_business_usage_based", "self_serve_business_prolite":
+		msg += " Ask your workspace admin for more."
+	}
+	if !resets.IsZero() {
+		msg += " Try again at " + FormatResetTime(resets, now) + "."
+	} else {
+		msg += " Try again later."
+	}
+	return msg
+}
+
+// FormatResetTime formats t in local time as Codex does: "3:05 PM" on the
+// same day, else "Aug 3, 2026 3:05 PM".
+func FormatResetTime(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); func() bool { y2, m2, d2 := now.Date(); return y == y2 && m == m2 && d == d2 }() {
+		return t.Format("3:04 PM")
+	}
+	return t.Format("Jan 2, 2006 3:04 PM")
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"x-request-id", "x-oai-request-id", "cf-ray"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}

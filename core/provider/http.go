@@ -1,0 +1,133 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+)
+
+// credentials asks the source for the current credentials.
+func (c *Client) credentials(ctx context.Context) (Credentials, error) {
+	if c.opts.Credentials == nil {
+		return Credentials{}, errNoCredentials
+	}
+	cr, err := c.opts.Credentials.Current(ctx)
+	if err != nil {
+		return Credentials{}, loginError(err)
+	}
+	return cr, nil
+}
+
+// loginError wraps an error of the credential source in an *Error whose
+// sentence tells the user what to do.
+func loginError(err error) error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	if errors.Is(err, auth.ErrLoginNeeded) {
+		return &Error{Kind: KindAuth, Message: "Codex Tray needs a Codex login. Sign in with `codex login`.", Cause: err}
+	}
+	return &Error{Kind: KindAuth, Message: "Cannot read the Codex login. Check it with `codextray status`.", Cause: err}
+}
+
+func networkError(err error) *Error {
+	return &Error{Kind: KindNetwork, Retryable: true,
+		Message: "Cannot reach the ChatGPT backend. Check your internet connection and try again.", Cause: err}
+}
+
+// backoff is the delay before retry n (1-based): base × 2^(n-1) × [0.9, 1.1].
+func (c *Client) backoff(n int) time.Duration {
+	d := float64(c.opts.RetryBase) * float64(int64(1)<<min(n-1, 20))
+	return time.Duration(d * (0.9 + 0.2*rand.Float64()))
+}
+
+// do sends the request that build makes, signed with the current
+// credentials. It retries 5xx answers and network errors (MaxRetries times,
+// with backoff), and after a 401 asks the source for other credentials and
+// retries once. It returns the first 2xx or 304 answer, or an *Error.
+func (c *Client) do(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string) (*http.Response, error) {
+	cr, err := c.credentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reauthed := false
+	retries := max(c.opts.MaxRetries, 0)
+	var last *Error
+	for attempt := 0; ; {
+		req, err := build(ctx, cr)
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			last = networkError(err)
+		} else {
+			c.noteRateLimits(ParseRateLimits(res.Header))
+			switch {
+			case res.StatusCode < 300 || res.StatusCode == http.StatusNotModified:
+				c.mu.Lock()
+				c.lastCreds, c.haveLastCreds = Credentials{Mode: cr.Mode, AccountID: cr.AccountID}, true
+				c.mu.Unlock()
+				return res, nil
+			case res.StatusCode == http.StatusUnauthorized && !reauthed:
+				drain(res)
+				reauthed = true
+				next, err := c.opts.Credentials.AfterUnauthorized(ctx, cr)
+				if err != nil {
+					e := classifyHTTP(http.StatusUnauthorized, res.Header, nil, model, c.opts.Now())
+					e.Cause = err
+					return nil, e
+				}
+				cr = next
+				continue
+			}
+			body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+			res.Body.Close()
+			last = classifyHTTP(res.StatusCode, res.Header, body, model, c.opts.Now())
+			if last.Kind != KindServer {
+				return nil, last
+			}
+		}
+		if attempt >= retries {
+			if last.Kind == KindServer {
+				last.Message = fmt.Sprintf("The ChatGPT backend kept failing (HTTP %d, %d attempts). Try again later.", last.Status, attempt+1)
+			}
+			return nil, last
+		}
+		attempt++
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func drain(res *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+}
+
+// get is an authenticated GET that returns a 2xx or 304 answer.
+func (c *Client) get(ctx context.Context, url string, header http.Header) (*http.Response, error) {
+	return c.do(ctx, func(ctx context.Context, cr Credentials) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		c.setCommonHeaders(req.Header, cr)
+		req.Header.Set("Accept", "application/json")
+		return req, nil
+	}, "")
+}

@@ -1,0 +1,205 @@
+// Package provider owns everything Codex Tray says to the backend: the
+// streamed Responses turn (ChatGPT backend or the OpenAI API with a key), the
+// model list with its disk cache, the usage windows and the rate-limit
+// headers. It never imports Fyne; the chat window, the tray and the command
+// line all use it the same way.
+package provider
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+)
+
+// Defaults, as Codex uses them (codex-protocol.md §4–7).
+const (
+	DefaultChatGPTBaseURL = "https://chatgpt.com/backend-api"
+	DefaultOpenAIBaseURL  = "https://api.openai.com/v1"
+
+	// CodexClientVersion is the Codex release Codex Tray reports as
+	// client_version and in the version header: the backend hides models
+	// newer than the version it is told.
+	CodexClientVersion = "0.171.0"
+
+	// DefaultOriginator is the originator header Codex's CLI sends.
+	DefaultOriginator = "codex_cli_rs"
+
+	DefaultIdleTimeout = 300 * time.Second
+	DefaultMaxRetries  = 4
+	DefaultRetryBase   = 200 * time.Millisecond
+	ModelsTimeout      = 10 * time.Second
+	ModelsCacheTTL     = 5 * time.Minute
+
+	// MaxEventSize bounds one SSE event: a response.completed carrying the
+	// whole response can be many megabytes.
+	MaxEventSize = 32 << 20
+
+	// DefaultInstructions is the system prompt of a plain chat; the backend
+	// requires non-empty instructions.
+	DefaultInstructions = "You are a helpful assistant in Codex Tray, a desktop chat for ChatGPT subscribers. " +
+		"Answer clearly and concisely; use Markdown for code and lists."
+)
+
+// Environment variables that override the base URLs (DESIGN.md).
+const (
+	EnvChatGPTBaseURL = "CODEXTRAY_CHATGPT_BASE_URL"
+	EnvOpenAIBaseURL  = "CODEXTRAY_OPENAI_BASE_URL"
+)
+
+// Options configure a Client. Only Credentials is required.
+type Options struct {
+	Credentials CredentialSource
+
+	// Base URLs without a trailing slash; see ResolveBaseURLs.
+	ChatGPTBaseURL string // default DefaultChatGPTBaseURL
+	OpenAIBaseURL  string // default DefaultOpenAIBaseURL
+
+	HTTPClient   *http.Client // default: a client with a Cloudflare-cookie jar, no overall timeout
+	AppVersion   string       // Codex Tray's version, for User-Agent; default "dev"
+	Originator   string       // default DefaultOriginator
+	Instructions string       // default DefaultInstructions
+
+	IdleTimeout time.Duration // between bytes of a stream; default DefaultIdleTimeout
+	MaxRetries  int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
+	RetryBase   time.Duration // first backoff; default DefaultRetryBase
+
+	// CacheDir holds the model cache; default os.UserCacheDir()/codextray.
+	// "-" disables the disk cache.
+	CacheDir string
+
+	Now func() time.Time // default time.Now
+}
+
+// Client talks to the backend. It is safe for concurrent use.
+type Client struct {
+	opts Options
+	http *http.Client
+
+	mu         sync.Mutex
+	rateLimits RateLimits // from the latest response that carried them
+	// the credentials of the latest accepted request, without the token
+	lastCreds     Credentials
+	haveLastCreds bool
+}
+
+// New returns a client with opts, filling in the defaults.
+func New(opts Options) *Client {
+	if opts.ChatGPTBaseURL == "" {
+		opts.ChatGPTBaseURL = DefaultChatGPTBaseURL
+	}
+	if opts.OpenAIBaseURL == "" {
+		opts.OpenAIBaseURL = DefaultOpenAIBaseURL
+	}
+	opts.ChatGPTBaseURL = strings.TrimRight(opts.ChatGPTBaseURL, "/")
+	opts.OpenAIBaseURL = strings.TrimRight(opts.OpenAIBaseURL, "/")
+	if opts.AppVersion == "" {
+		opts.AppVersion = "dev"
+	}
+	if opts.Originator == "" {
+		opts.Originator = DefaultOriginator
+	}
+	if opts.Instructions == "" {
+		opts.Instructions = DefaultInstructions
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = DefaultMaxRetries
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = DefaultRetryBase
+	}
+	if opts.CacheDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			opts.CacheDir = filepath.Join(d, "codextray")
+		} else {
+			opts.CacheDir = "-"
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		// Codex keeps Cloudflare's cookies for the ChatGPT hosts; a jar does
+		// the same (it only returns cookies to the hosts that set them).
+		jar, _ := cookiejar.New(nil)
+		hc = &http.Client{Jar: jar}
+	}
+	return &Client{opts: opts, http: hc}
+}
+
+// ResolveBaseURLs picks the base URLs as DESIGN.md says: the environment,
+// then config.toml, then the defaults.
+func ResolveBaseURLs(cfg auth.Config) (chatgpt, openai string) {
+	pick := func(env, conf, def string) string {
+		for _, v := range []string{os.Getenv(env), conf, def} {
+			if v = strings.TrimSpace(v); v != "" {
+				return strings.TrimRight(v, "/")
+			}
+		}
+		return def
+	}
+	return pick(EnvChatGPTBaseURL, cfg.ChatGPTBaseURL, DefaultChatGPTBaseURL),
+		pick(EnvOpenAIBaseURL, cfg.OpenAIBaseURL, DefaultOpenAIBaseURL)
+}
+
+// userAgent names Codex Tray, its version and the platform.
+func (c *Client) userAgent() string {
+	return "codextray/" + c.opts.AppVersion + " (" + runtime.GOOS + "; " + runtime.GOARCH + ") " +
+		c.opts.Originator + "/" + CodexClientVersion
+}
+
+// setCommonHeaders sets the headers every backend request carries.
+func (c *Client) setCommonHeaders(h http.Header, cr Credentials) {
+	h.Set("Authorization", "Bearer "+cr.Token.Reveal())
+	h.Set("User-Agent", c.userAgent())
+	h.Set("originator", c.opts.Originator)
+	if cr.Mode == ModeChatGPT {
+		h.Set("version", CodexClientVersion)
+		if cr.AccountID != "" {
+			h.Set("ChatGPT-Account-ID", cr.AccountID)
+		}
+		if cr.Fedramp {
+			h.Set("X-OpenAI-Fedramp", "true")
+		}
+	}
+}
+
+// LastRateLimits returns the rate limits of the latest response that carried
+// them (zero before any).
+func (c *Client) LastRateLimits() RateLimits {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rateLimits
+}
+
+func (c *Client) noteRateLimits(rl RateLimits) {
+	if rl.IsZero() {
+		return
+	}
+	c.mu.Lock()
+	c.rateLimits = rl
+	c.mu.Unlock()
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

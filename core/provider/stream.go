@@ -1,0 +1,246 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Stream is one streamed turn. Read it like a bufio.Scanner:
+//
+//	for s.Next() {
+//		switch ev := s.Event().(type) {
+//		case provider.TextDelta: …
+//		}
+//	}
+//	if err := s.Err(); err != nil { … }
+//
+// Next returns false after response.completed (the last event it returns) or
+// on an error. Next, Event, Err and Close belong to one goroutine; Cancel may
+// be called from any goroutine and makes a blocked Next return at once with
+// context.Canceled. Always Close a Stream; it closes the connection.
+type Stream struct {
+	c      *Client
+	ctx    context.Context
+	cancel context.CancelFunc // cancels ctx: the whole turn
+	req    TurnRequest
+	body   []byte
+
+	// the current connection
+	res        *http.Response
+	connCancel context.CancelFunc
+	next       func() (Event, error, bool)
+	stop       func()
+	idle       *time.Timer
+	idleFired  atomic.Bool
+
+	reconnects int
+	delivered  bool // an event past response.created reached the caller
+	cur        Event
+	err        error
+	done       bool
+
+	rateLimits  RateLimits
+	servedModel string
+}
+
+// Stream starts a turn: it sends the request, retrying 5xx answers and
+// network errors with backoff and re-reading the credentials after a 401,
+// and returns once the backend has accepted it. Errors before the stream
+// (usage limit, unknown model, login needed, …) are returned here as *Error.
+func (c *Client) Stream(ctx context.Context, r TurnRequest) (*Stream, error) {
+	if r.ConversationID == "" {
+		r.ConversationID = NewConversationID()
+	}
+	body, err := c.body(r)
+	if err != nil {
+		return nil, &Error{Kind: KindBadRequest, Message: "Cannot send the message: " + err.Error() + ".", Cause: err}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Stream{c: c, ctx: ctx, cancel: cancel, req: r, body: body}
+	if err := s.connect(); err != nil {
+		cancel()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stream) connect() error {
+	c := s.c
+	connCtx, connCancel := context.WithCancel(s.ctx)
+	url := c.opts.OpenAIBaseURL + "/responses"
+	res, err := c.do(connCtx, func(ctx context.Context, cr Credentials) (*http.Request, error) {
+		u := url
+		if cr.Mode == ModeChatGPT {
+			u = c.opts.ChatGPTBaseURL + "/codex/responses"
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(s.body))
+		if err != nil {
+			return nil, err
+		}
+		h := req.Header
+		c.setCommonHeaders(h, cr)
+		h.Set("Content-Type", "application/json")
+		h.Set("Accept", "text/event-stream")
+		if cr.Mode == ModeChatGPT {
+			h.Set("session-id", s.req.ConversationID)
+			h.Set("thread-id", s.req.ConversationID)
+			h.Set("x-client-request-id", s.req.ConversationID)
+		}
+		return req, nil
+	}, s.req.Model)
+	if err != nil {
+		connCancel()
+		return err
+	}
+	s.res, s.connCancel = res, connCancel
+	s.rateLimits = ParseRateLimits(res.Header)
+	s.servedModel = res.Header.Get("openai-model")
+	if etag := res.Header.Get("X-Models-Etag"); etag != "" {
+		c.noteModelsETag(etag)
+	}
+	s.idleFired.Store(false)
+	s.idle = time.AfterFunc(c.opts.IdleTimeout, func() {
+		s.idleFired.Store(true)
+		connCancel()
+	})
+	r := &idleReader{r: res.Body, t: s.idle, d: c.opts.IdleTimeout}
+	s.next, s.stop = pullEvents(Decode(r, DecodeConfig{}))
+	return nil
+}
+
+// closeConn ends the current connection at once.
+func (s *Stream) closeConn() {
+	if s.res == nil {
+		return
+	}
+	s.idle.Stop()
+	s.connCancel()
+	s.stop()
+	s.res.Body.Close()
+	s.res = nil
+}
+
+// Next advances to the next event. See Stream.
+func (s *Stream) Next() bool {
+	if s.done {
+		return false
+	}
+	for {
+		ev, err, ok := s.next()
+		if err == nil && !ok {
+			err = io.EOF
+		}
+		if err != nil {
+			e, retry := s.readError(err)
+			if retry && !s.delivered && s.reconnects < max(s.c.opts.MaxRetries, 0) && s.ctx.Err() == nil {
+				s.reconnects++
+				s.closeConn()
+				if err := sleep(s.ctx, s.c.backoff(s.reconnects)); err != nil {
+					return s.fail(err)
+				}
+				if err := s.connect(); err != nil {
+					return s.fail(err)
+				}
+				continue
+			}
+			return s.fail(e)
+		}
+		switch e := ev.(type) {
+		case Created:
+		case Completed:
+			s.done = true
+			s.closeConn()
+		case Failed:
+			return s.fail(classifyFailed(e, s.req.Model))
+		case Incomplete:
+			return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
+				Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
+				Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
+		case ErrorEvent:
+			f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
+			f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
+			return s.fail(f)
+		default:
+			s.delivered = true
+		}
+		s.cur = ev
+		return true
+	}
+}
+
+// readError classifies an error reading the stream (io.EOF when it ended
+// without response.completed) and says whether reconnecting may help.
+func (s *Stream) readError(err error) (error, bool) {
+	switch {
+	case s.idleFired.Load():
+		return &Error{Kind: KindIdle,
+			Message: fmt.Sprintf("The backend sent nothing for %s, so the answer was cut off. Try again.", s.c.opts.IdleTimeout),
+			Cause:   fmt.Errorf("idle timeout waiting for SSE after %s", s.c.opts.IdleTimeout)}, false
+	case s.ctx.Err() != nil:
+		return s.ctx.Err(), false
+	case errors.Is(err, io.EOF):
+		return &Error{Kind: KindStreamEnded, Message: "The connection closed before the answer was complete. Try again.",
+			Cause: errors.New("stream closed before response.completed")}, false
+	}
+	e := networkError(err)
+	if s.delivered {
+		e.Message = "The connection broke during the answer, so it is incomplete. Try again."
+	}
+	return e, true
+}
+
+func (s *Stream) fail(err error) bool {
+	s.err = err
+	s.done = true
+	s.cur = nil
+	s.closeConn()
+	return false
+}
+
+// Event is the event Next advanced to.
+func (s *Stream) Event() Event { return s.cur }
+
+// Err is the error that ended the stream; nil after response.completed.
+func (s *Stream) Err() error { return s.err }
+
+// Cancel stops the turn and closes its connection. Safe from any goroutine.
+func (s *Stream) Cancel() { s.cancel() }
+
+// Close releases the stream and its connection.
+func (s *Stream) Close() error {
+	s.cancel()
+	s.done = true
+	s.closeConn()
+	return nil
+}
+
+// RateLimits are the rate-limit headers of the answer.
+func (s *Stream) RateLimits() RateLimits { return s.rateLimits }
+
+// Model is the model that actually served the turn (openai-model header);
+// "" when not reported.
+func (s *Stream) Model() string { return s.servedModel }
+
+// ConversationID is the conversation the turn belongs to.
+func (s *Stream) ConversationID() string { return s.req.ConversationID }
+
+// idleReader resets the idle timer whenever bytes arrive.
+type idleReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.t.Reset(r.d)
+	}
+	return n, err
+}
