@@ -37,32 +37,45 @@ var ErrKeyringUnavailable = errors.New("the OS keychain is not available")
 type SystemKeyring struct{ Timeout time.Duration }
 
 func (k SystemKeyring) Get(ctx context.Context, service, user string) (string, error) {
+	var v string
+	err := k.call(ctx, func() (err error) { v, err = keyring.Get(service, user); return err })
+	return v, err
+}
+
+// Set stores value under service and user.
+func (k SystemKeyring) Set(ctx context.Context, service, user, value string) error {
+	return k.call(ctx, func() error { return keyring.Set(service, user, value) })
+}
+
+// Delete removes the entry; a missing one gives keyring.ErrNotFound.
+func (k SystemKeyring) Delete(ctx context.Context, service, user string) error {
+	return k.call(ctx, func() error { return keyring.Delete(service, user) })
+}
+
+// call runs a go-keyring call with the timeout, mapping every failure but
+// ErrNotFound to ErrKeyringUnavailable.
+func (k SystemKeyring) call(ctx context.Context, f func() error) error {
+	if !sessionBusReachable() {
+		return fmt.Errorf("%w: no D-Bus session bus", ErrKeyringUnavailable)
+	}
 	timeout := k.Timeout
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
-	if !sessionBusReachable() {
-		return "", fmt.Errorf("%w: no D-Bus session bus", ErrKeyringUnavailable)
-	}
-	type result struct {
-		v   string
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := keyring.Get(service, user)
-		ch <- result{v, err}
-	}()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
 	select {
-	case r := <-ch:
-		if r.err != nil && !errors.Is(r.err, keyring.ErrNotFound) {
-			return "", fmt.Errorf("%w: %v", ErrKeyringUnavailable, r.err)
+	case err := <-done:
+		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return fmt.Errorf("%w: %v", ErrKeyringUnavailable, err)
 		}
-		return r.v, r.err
-	case <-time.After(timeout):
-		return "", fmt.Errorf("%w: no answer within %s", ErrKeyringUnavailable, timeout)
+		return err
+	case <-t.C:
+		return fmt.Errorf("%w: no answer within %s", ErrKeyringUnavailable, timeout)
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return ctx.Err()
 	}
 }
 

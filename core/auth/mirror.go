@@ -6,6 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
 
 	"github.com/zalando/go-keyring"
 )
@@ -15,16 +19,29 @@ import (
 // keychains limit the size of an entry.
 const MirrorService = "codextray"
 
+// mirrorParts are the secret entries of the mirror, besides "meta".
+var mirrorParts = []string{"id_token", "access_token", "refresh_token", "api_key"}
+
 // MirrorUser is the account name of one mirror entry for the Codex home:
-// the same "cli|<hash>" key Codex uses, then "/" and the part
-// ("meta", "id_token", "access_token", "refresh_token", "api_key").
+// the same "cli|<hash>" key Codex uses, then "/" and the part ("meta",
+// "id_token", "access_token", "refresh_token", "api_key").
 func MirrorUser(home, part string) string { return KeyringUser(home) + "/" + part }
 
-// MirrorMeta is the metadata entry of the mirror.
+// MirrorMeta is the metadata entry of the mirror. Skeleton is the login
+// document with every secret blanked, so a restore gives back every field.
 type MirrorMeta struct {
-	AccountID   string `json:"account_id,omitempty"`
-	LastRefresh string `json:"last_refresh,omitempty"`
-	DocHash     string `json:"doc_sha256"`
+	AccountID   string          `json:"account_id,omitempty"`
+	LastRefresh string          `json:"last_refresh,omitempty"`
+	DocHash     string          `json:"doc_sha256"`
+	SavedAt     time.Time       `json:"saved_at"`
+	Skeleton    json.RawMessage `json:"skeleton"`
+}
+
+// KeyringStore is a keychain that can also write and delete.
+type KeyringStore interface {
+	Keyring
+	Set(ctx context.Context, service, user, value string) error
+	Delete(ctx context.Context, service, user string) error
 }
 
 // DocumentHash identifies a login document's content without revealing it.
@@ -42,16 +59,220 @@ func ProbeMirror(ctx context.Context, k Keyring, s Snapshot) string {
 	if k == nil {
 		return MirrorUnavailable
 	}
-	v, err := k.Get(ctx, MirrorService, MirrorUser(s.Home, "meta"))
+	meta, err := readMirrorMeta(ctx, k, s.Home)
 	switch {
 	case errors.Is(err, keyring.ErrNotFound):
 		return MirrorAbsent
 	case err != nil:
 		return MirrorUnavailable
-	}
-	var meta MirrorMeta
-	if json.Unmarshal([]byte(v), &meta) != nil || s.Doc == nil || meta.DocHash != DocumentHash(s.Doc) {
+	case s.Doc == nil || meta.DocHash != DocumentHash(s.Doc):
 		return MirrorStale
 	}
 	return MirrorInSync
+}
+
+func readMirrorMeta(ctx context.Context, k Keyring, home string) (MirrorMeta, error) {
+	var meta MirrorMeta
+	v, err := k.Get(ctx, MirrorService, MirrorUser(home, "meta"))
+	if err != nil {
+		return meta, err
+	}
+	if err := json.Unmarshal([]byte(v), &meta); err != nil {
+		return meta, fmt.Errorf("the keychain mirror's metadata is corrupt: %w", err)
+	}
+	return meta, nil
+}
+
+// Mirror keeps Codex Tray's copy of the login in the OS keychain.
+type Mirror struct {
+	Keyring KeyringStore
+	Home    string
+}
+
+// Save stores doc: the secrets first, the metadata last, so a mirror whose
+// metadata matches a document is complete.
+func (m *Mirror) Save(ctx context.Context, doc *Document) error {
+	if doc == nil {
+		return errors.New("nothing to mirror")
+	}
+	meta, err := readMirrorMeta(ctx, m.Keyring, m.Home)
+	if err == nil && meta.DocHash == DocumentHash(doc) {
+		return nil // already in sync
+	}
+	if errors.Is(err, ErrKeyringUnavailable) {
+		return err
+	}
+	values := map[string]Secret{"api_key": doc.APIKey}
+	if doc.Tokens != nil {
+		values["id_token"], values["access_token"], values["refresh_token"] = doc.Tokens.IDToken, doc.Tokens.AccessToken, doc.Tokens.RefreshToken
+	}
+	for _, part := range mirrorParts {
+		user := MirrorUser(m.Home, part)
+		if v := values[part]; !v.IsZero() {
+			if err := m.Keyring.Set(ctx, MirrorService, user, v.Reveal()); err != nil {
+				return fmt.Errorf("cannot save %s in the keychain: %w", part, err)
+			}
+		} else if err := m.Keyring.Delete(ctx, MirrorService, user); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return err
+		}
+	}
+	skel, err := doc.skeleton()
+	if err != nil {
+		return err
+	}
+	meta = MirrorMeta{LastRefresh: doc.LastRefresh, DocHash: DocumentHash(doc), SavedAt: time.Now().UTC(), Skeleton: skel}
+	if doc.Tokens != nil {
+		meta.AccountID = doc.Tokens.AccountID
+	}
+	raw, _ := json.Marshal(meta)
+	return m.Keyring.Set(ctx, MirrorService, MirrorUser(m.Home, "meta"), string(raw))
+}
+
+// Load rebuilds the mirrored document.
+func (m *Mirror) Load(ctx context.Context) (*Document, MirrorMeta, error) {
+	meta, err := readMirrorMeta(ctx, m.Keyring, m.Home)
+	if err != nil {
+		return nil, meta, err
+	}
+	doc, err := ParseDocument(meta.Skeleton)
+	if err != nil {
+		return nil, meta, fmt.Errorf("the keychain mirror is corrupt: %w", err)
+	}
+	vals := map[string]Secret{}
+	for _, part := range mirrorParts {
+		v, err := m.Keyring.Get(ctx, MirrorService, MirrorUser(m.Home, part))
+		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return nil, meta, err
+		}
+		vals[part] = NewSecret(v)
+	}
+	doc, err = doc.withSecrets(vals)
+	if err != nil {
+		return nil, meta, err
+	}
+	if DocumentHash(doc) != meta.DocHash {
+		return nil, meta, errors.New("the keychain mirror is incomplete (its entries do not match its metadata)")
+	}
+	return doc, meta, nil
+}
+
+// skeleton is d with every secret replaced by "" (null stays null).
+func (d *Document) skeleton() (json.RawMessage, error) {
+	blank := map[string]Secret{}
+	for _, p := range mirrorParts {
+		blank[p] = NewSecret("")
+	}
+	s, err := d.withSecrets(blank)
+	if err != nil {
+		return nil, err
+	}
+	return s.Marshal()
+}
+
+// withSecrets returns a copy of d whose secret fields that are present in d
+// take the given values (by mirror part name).
+func (d *Document) withSecrets(vals map[string]Secret) (*Document, error) {
+	n := *d
+	set := func(fs []field, key string, v Secret) []field {
+		for _, f := range fs {
+			if f.key == key && !isNull(f.value) {
+				raw, _ := marshalNoEscape(v.Reveal())
+				return setField(fs, key, raw)
+			}
+		}
+		return fs
+	}
+	n.fields = set(d.fields, "OPENAI_API_KEY", vals["api_key"])
+	if !n.APIKey.IsZero() || vals["api_key"].Reveal() != "" {
+		n.APIKey = vals["api_key"]
+	}
+	if d.Tokens != nil {
+		t := *d.Tokens
+		t.fields = set(t.fields, "id_token", vals["id_token"])
+		t.fields = set(t.fields, "access_token", vals["access_token"])
+		t.fields = set(t.fields, "refresh_token", vals["refresh_token"])
+		t.IDToken, t.AccessToken, t.RefreshToken = vals["id_token"], vals["access_token"], vals["refresh_token"]
+		n.Tokens = &t
+	}
+	// Re-parse so the typed fields and the raw fields agree exactly.
+	raw, err := n.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return ParseDocument(raw)
+}
+
+// RestoreOffer says whether the mirror can give back a lost login.
+type RestoreOffer struct {
+	Doc    *Document
+	Meta   MirrorMeta
+	Reason string // why the file on disk needs it
+}
+
+// OfferRestore returns an offer when auth.json is gone or unreadable and the
+// mirror holds a login at least as new as the one on disk. It never offers
+// to replace a readable login.
+func (m *Mirror) OfferRestore(ctx context.Context, l *Loader) (*RestoreOffer, error) {
+	s := l.Load(ctx)
+	if s.Doc != nil {
+		return nil, nil
+	}
+	if s.Source == SourceKeyring {
+		return nil, nil // Codex keeps this login in the keychain itself
+	}
+	doc, meta, err := m.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason := "auth.json is missing"
+	if s.Err != nil {
+		reason = "auth.json is unreadable: " + s.Err.Error()
+		if fi, err := os.Stat(l.AuthPath()); err == nil && fi.ModTime().After(meta.SavedAt) && !isParseError(s.Err) {
+			return nil, nil
+		}
+	}
+	return &RestoreOffer{Doc: doc, Meta: meta, Reason: reason}, nil
+}
+
+func isParseError(err error) bool {
+	return err != nil && !errors.Is(err, fs.ErrPermission)
+}
+
+// Restore writes the mirrored login back to auth.json through Codex's locks
+// and atomic write. Under the lock it checks again that no login appeared
+// meanwhile; an unreadable file is kept beside as auth.json.unreadable-<time>.
+func (m *Mirror) Restore(ctx context.Context, l *Loader) (*Document, error) {
+	offer, err := m.OfferRestore(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	if offer == nil {
+		return nil, errors.New("nothing to restore: Codex's login is readable, or the keychain holds no newer copy")
+	}
+	if err := os.MkdirAll(l.Home, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := LockForCommit(ctx, l.Home)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	s := l.Load(ctx)
+	if s.Doc != nil {
+		return nil, errors.New("Codex signed in meanwhile; nothing restored")
+	}
+	if s.Err != nil {
+		aside := l.AuthPath() + ".unreadable-" + time.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(l.AuthPath(), aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot move the unreadable auth.json aside: %w", err)
+		}
+	}
+	data, err := offer.Doc.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteAuthFile(l.AuthPath(), data); err != nil {
+		return nil, err
+	}
+	return offer.Doc, nil
 }

@@ -60,7 +60,11 @@ func Run(args []string, env Env) int {
 	case "help", "--help", "-help", "-h":
 		printUsage(env.Stdout)
 		return ExitOK
-	case "models", "usage", "refresh", "chat":
+	case "refresh":
+		return runRefresh(ctx, args[1:], env)
+	case "restore":
+		return runRestore(ctx, args[1:], env)
+	case "models", "usage", "chat":
 		fmt.Fprintf(env.Stderr, "codextray: %q is not available in this version yet\n", args[0])
 		return ExitFailure
 	}
@@ -80,6 +84,8 @@ func printUsage(w io.Writer) {
   codextray                         start the tray app
   codextray --open chat|status      start (or reach the running instance) and open that window
   codextray status [--json] [--watch] [--reminder 24h]
+  codextray refresh                 refresh the ChatGPT tokens now (same lock protocol as Codex)
+  codextray restore                 put back a lost login from the keychain mirror
   codextray version
 
 Exit codes: 0 success, 1 failure, 2 bad usage, 3 login needed, 4 usage limit reached.

@@ -24,16 +24,13 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "codextray status: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	home, err := auth.ResolveHome()
+	svc, err := newServices(env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	kr := auth.SystemKeyring{}
-	loader := &auth.Loader{Home: home, Keyring: kr}
-	opts := func(s auth.Snapshot) auth.StatusOptions {
-		return auth.StatusOptions{Now: time.Now(), Reminder: *reminder, Mirror: auth.ProbeMirror(ctx, kr, s)}
-	}
+	loader := svc.loader
+	status := func(s auth.Snapshot) auth.Status { return svc.status(ctx, s, *reminder) }
 	print := func(st auth.Status) error {
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)
@@ -43,20 +40,20 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	}
 	if !*watch {
 		s := loader.Load(ctx)
-		st := auth.NewStatus(s, opts(s))
+		st := status(s)
 		if err := print(st); err != nil {
 			fmt.Fprintln(env.Stderr, "codextray:", err)
 			return ExitFailure
 		}
 		return statusExitCode(st)
 	}
-	return watchStatus(ctx, loader, opts, *reminder, print, env)
+	return watchStatus(ctx, loader, status, *reminder, print, env)
 }
 
 // watchStatus prints the status at once and again whenever it changes: on a
 // change of the login, or when time alone moves it (valid to expiring to
 // expired). It ends with 0 on SIGINT/SIGTERM.
-func watchStatus(ctx context.Context, loader *auth.Loader, opts func(auth.Snapshot) auth.StatusOptions,
+func watchStatus(ctx context.Context, loader *auth.Loader, status func(auth.Snapshot) auth.Status,
 	reminder time.Duration, print func(auth.Status) error, env Env) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -71,7 +68,7 @@ func watchStatus(ctx context.Context, loader *auth.Loader, opts func(auth.Snapsh
 	clock.Stop()
 	show := func(s auth.Snapshot) bool {
 		last = s
-		st := auth.NewStatus(s, opts(s))
+		st := status(s)
 		if key := statusKey(st); key != lastKey {
 			lastKey = key
 			if err := print(st); err != nil {
