@@ -20,8 +20,9 @@ var ErrLockTimeout = errors.New("credential commit lock timed out: another progr
 // locks, so it waits for us and we wait for it.
 type CommitLock struct{ files []*os.File }
 
-// commitLockTimeout is how long the second lock is retried, as Codex does.
-var commitLockTimeout = 5 * time.Second
+// CommitLockTimeout is how long the second lock is retried, as Codex does.
+// Tests shorten it.
+var CommitLockTimeout = 5 * time.Second
 
 // LockForCommit takes both locks in home. Release them with Unlock.
 func LockForCommit(ctx context.Context, home string) (*CommitLock, error) {
@@ -49,7 +50,7 @@ func LockForCommit(ctx context.Context, home string) (*CommitLock, error) {
 		return nil, fmt.Errorf("cannot open the Codex lock file: %w", err)
 	}
 	l.files = append(l.files, inner)
-	deadline := time.Now().Add(commitLockTimeout)
+	deadline := time.Now().Add(CommitLockTimeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -82,9 +83,9 @@ func (l *CommitLock) Unlock() {
 	l.files = nil
 }
 
-// beforeRename, for tests, runs after the temp file is complete and before
-// it replaces auth.json (the worst moment to be killed).
-var beforeRename func()
+// BeforeRenameHook, for tests only, runs after the temp file is complete and
+// before it replaces auth.json: the worst moment for a crash.
+var BeforeRenameHook func()
 
 // WriteAuthFile replaces path the way Codex does: a temp file .auth-XXXXXX
 // (0600) in the same directory as the real file (following a symlink),
@@ -117,8 +118,8 @@ func WriteAuthFile(path string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("cannot write the Codex login: %w", err)
 	}
-	if beforeRename != nil {
-		beforeRename()
+	if BeforeRenameHook != nil {
+		BeforeRenameHook()
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("cannot write the Codex login: %w", err)
