@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -85,8 +86,12 @@ func TestTrayOverDBus(t *testing.T) {
 		startProcess(t, exec.Command(host))
 	}
 
+	raceLog := filepath.Join(t.TempDir(), "race")
 	app := exec.Command(os.Args[0], "-test.run=^$")
 	app.Env = append(os.Environ(), trayHelperEnv+"=1",
+		// Under -race, the app's race reports go to files checked below (a
+		// known one in godbus is tolerated) rather than failing the exit code.
+		"GORACE=halt_on_error=0 exitcode=0 log_path="+raceLog,
 		"XDG_CONFIG_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
 	statusIn, err := app.StdinPipe()
 	if err != nil {
@@ -160,6 +165,34 @@ func TestTrayOverDBus(t *testing.T) {
 		}
 	case <-time.After(trayTestWithin):
 		t.Fatal("the app did not exit after Quit was clicked")
+	}
+	checkRaceReports(t, raceLog)
+}
+
+// checkRaceReports fails the test for every data race the app reported,
+// except godbus's own: prop.Properties.set stores a new property value into
+// the old value's memory while a Get reply may still be encoding it, so a
+// tray host reading IconPixmap while the icon changes races inside
+// github.com/godbus/dbus/v5 (used by fyne.io/systray), not in our code.
+func checkRaceReports(t *testing.T, logPrefix string) {
+	t.Helper()
+	files, _ := filepath.Glob(logPrefix + ".*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, report := range strings.Split(string(b), "==================") {
+			if !strings.Contains(report, "WARNING: DATA RACE") {
+				continue
+			}
+			if strings.Contains(report, "godbus/dbus/v5/prop.(*Properties).set") &&
+				strings.Contains(report, "godbus/dbus/v5.(*encoder).encode") {
+				t.Log("tolerated the known data race inside godbus/dbus prop (tray icon update vs. a host reading it)")
+				continue
+			}
+			t.Errorf("the tray app had a data race:\n%s", report)
+		}
 	}
 }
 
