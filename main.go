@@ -10,10 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/cli"
+	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/ui"
 )
 
@@ -33,26 +33,16 @@ func main() {
 }
 
 func runTray() error {
-	home, err := auth.ResolveHome()
+	version := cli.ReadVersion(fyneAppTOML).Version
+	svc, err := login.New(version)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	loader := &auth.Loader{Home: home, Keyring: auth.SystemKeyring{}}
-	snaps := make(chan auth.Snapshot)
-	go func() { _ = auth.NewWatcher(loader).Run(ctx, snaps) }()
-	statuses := make(chan auth.Status, 1)
-	go func() {
-		defer close(statuses)
-		for s := range snaps {
-			st := auth.NewStatus(s, auth.StatusOptions{Now: time.Now(), Mirror: auth.ProbeMirror(ctx, loader.Keyring, s)})
-			select {
-			case <-statuses: // keep only the newest
-			default:
-			}
-			statuses <- st
-		}
-	}()
-	return ui.Run(ui.Options{Status: statuses, Version: cli.ReadVersion(fyneAppTOML).Version})
+	set := login.SettingsFromPreferences()
+	set.MaintainMirror = true
+	statuses := make(chan auth.Status)
+	go func() { _ = svc.Watch(ctx, set, statuses) }()
+	return ui.Run(ui.Options{Status: statuses, Version: version})
 }

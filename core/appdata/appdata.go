@@ -4,6 +4,7 @@
 package appdata
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 )
@@ -22,4 +23,46 @@ func Dir() (string, error) {
 		return "", err
 	}
 	return dir, nil
+}
+
+// Preference keys shared by the Settings window (Fyne preferences) and the
+// command line, which reads the same preferences.json without Fyne.
+const (
+	PrefReminderHours  = "reminder_hours"  // float; default 24
+	PrefMirrorEnabled  = "mirror_enabled"  // bool; default true
+	PrefKeepAliveHours = "keepalive_hours" // float; 0 (off) by default
+	PrefNotifications  = "notifications"   // bool; default true
+	PrefDefaultModel   = "default_model"   // string; "" = the backend's default
+	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
+)
+
+// Preferences reads Fyne's preferences.json for the app; a missing or
+// unreadable file gives an empty map, so every key takes its default.
+func Preferences() map[string]any {
+	dir, err := Dir()
+	if err != nil {
+		return map[string]any{}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "preferences.json"))
+	m := map[string]any{}
+	if err == nil {
+		_ = json.Unmarshal(raw, &m)
+	}
+	return m
+}
+
+// Float returns a numeric preference, def when unset or of another type.
+func Float(p map[string]any, key string, def float64) float64 {
+	if v, ok := p[key].(float64); ok {
+		return v
+	}
+	return def
+}
+
+// Bool returns a boolean preference, def when unset or of another type.
+func Bool(p map[string]any, key string, def bool) bool {
+	if v, ok := p[key].(bool); ok {
+		return v
+	}
+	return def
 }

@@ -23,7 +23,7 @@ func runRefresh(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	snap := svc.loader.Load(ctx)
+	snap := svc.Loader.Load(ctx)
 	switch {
 	case snap.Err != nil:
 		fmt.Fprintln(env.Stderr, "codextray: cannot read the Codex login:", snap.Err)
@@ -35,7 +35,7 @@ func runRefresh(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stdout, "Codex uses an API key; there is no token to refresh.")
 		return ExitOK
 	}
-	res, err := svc.refresher.Refresh(ctx, snap.Doc, "forced")
+	res, err := svc.Refresher.Refresh(ctx, snap.Doc, "forced")
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		if errors.Is(err, auth.ErrLoginNeeded) {
@@ -54,7 +54,7 @@ func runRefresh(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "%s: the token is valid until %s (%s).\n", verb, exp.Local().Format("2006-01-02 15:04 MST"), auth.HumanDuration(time.Until(exp)))
 	}
 	// Keep the keychain mirror current; a missing keychain is not an error.
-	_ = svc.mirror.Save(ctx, res.Doc)
+	_ = svc.Mirror.Save(ctx, res.Doc)
 	return ExitOK
 }
 
@@ -70,12 +70,12 @@ func runRestore(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	doc, err := svc.mirror.Restore(ctx, svc.loader)
+	doc, err := svc.Mirror.Restore(ctx, svc.Loader)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "codextray: restore:", err)
 		return ExitFailure
 	}
-	st := auth.NewStatus(auth.Snapshot{Home: svc.home, Source: auth.SourceFile, Doc: doc}, auth.StatusOptions{Now: time.Now()})
+	st := auth.NewStatus(auth.Snapshot{Home: svc.Home, Source: auth.SourceFile, Doc: doc}, auth.StatusOptions{Now: time.Now()})
 	fmt.Fprintf(env.Stdout, "Restored the Codex login from the keychain. %s\n", st.Message)
 	return ExitOK
 }

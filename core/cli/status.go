@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/login"
 )
 
 func runStatus(ctx context.Context, args []string, env Env) int {
@@ -29,8 +31,11 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	loader := svc.loader
-	status := func(s auth.Snapshot) auth.Status { return svc.status(ctx, s, *reminder) }
+	set := login.SettingsFromPreferences()
+	if reminderSet(fs) {
+		set.Reminder = *reminder
+	}
+	set.KeepAlive = 0 // a status command never refreshes
 	print := func(st auth.Status) error {
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)
@@ -39,68 +44,39 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 		return nil
 	}
 	if !*watch {
-		s := loader.Load(ctx)
-		st := status(s)
+		st := svc.Status(ctx, svc.Loader.Load(ctx), set)
 		if err := print(st); err != nil {
 			fmt.Fprintln(env.Stderr, "codextray:", err)
 			return ExitFailure
 		}
 		return statusExitCode(st)
 	}
-	return watchStatus(ctx, loader, status, *reminder, print, env)
-}
-
-// watchStatus prints the status at once and again whenever it changes: on a
-// change of the login, or when time alone moves it (valid to expiring to
-// expired). It ends with 0 on SIGINT/SIGTERM.
-func watchStatus(ctx context.Context, loader *auth.Loader, status func(auth.Snapshot) auth.Status,
-	reminder time.Duration, print func(auth.Status) error, env Env) int {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	snaps := make(chan auth.Snapshot)
-	w := auth.NewWatcher(loader)
+	// Print a line at once and then at every change; the countdown alone
+	// is not a change.
+	statuses := make(chan auth.Status)
 	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, snaps) }()
-
-	var last auth.Snapshot
+	go func() { done <- svc.Watch(ctx, set, statuses) }()
 	var lastKey string
-	clock := time.NewTimer(time.Hour)
-	clock.Stop()
-	show := func(s auth.Snapshot) bool {
-		last = s
-		st := status(s)
+	for st := range statuses {
 		if key := statusKey(st); key != lastKey {
 			lastKey = key
 			if err := print(st); err != nil {
 				fmt.Fprintln(env.Stderr, "codextray:", err)
-				return false
-			}
-		}
-		clock.Stop()
-		if next := st.NextChange(reminder); !next.IsZero() {
-			clock.Reset(time.Until(next) + 10*time.Millisecond)
-		}
-		return true
-	}
-	for {
-		select {
-		case s, ok := <-snaps:
-			if !ok {
-				if err := <-done; err != nil {
-					fmt.Fprintln(env.Stderr, "codextray: watching the login failed:", err)
-					return ExitFailure
-				}
-				return ExitOK
-			}
-			if !show(s) {
-				return ExitFailure
-			}
-		case <-clock.C:
-			if !show(last) {
 				return ExitFailure
 			}
 		}
 	}
+	if err := <-done; err != nil {
+		fmt.Fprintln(env.Stderr, "codextray: watching the login failed:", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func reminderSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "reminder" })
+	return set
 }
 
 // statusKey is the status without the countdown, which changes every second

@@ -1,0 +1,138 @@
+// Package login owns the running view of the Codex login for the tray and
+// the command line: it builds the core/auth services once (loader, keychain,
+// refresher, mirror, remembered failures), turns every change of the login
+// into a Status, keeps the keychain mirror current and, when asked, keeps
+// the token alive.
+package login
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/codextray/codextray/core/appdata"
+	"github.com/codextray/codextray/core/auth"
+)
+
+// Service is the login machinery of one process.
+type Service struct {
+	Home      string
+	Loader    *auth.Loader
+	Keyring   auth.SystemKeyring
+	Failures  *auth.FailureStore // nil when the app's data directory is unusable
+	Refresher *auth.Refresher
+	Mirror    *auth.Mirror
+}
+
+// New builds the services for the Codex home in the environment.
+func New(version string) (*Service, error) {
+	home, err := auth.ResolveHome()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{Home: home, Keyring: auth.SystemKeyring{}}
+	s.Loader = &auth.Loader{Home: home, Keyring: s.Keyring}
+	if dir, err := appdata.Dir(); err == nil {
+		s.Failures = auth.NewFailureStore(dir)
+	}
+	s.Refresher = &auth.Refresher{
+		Loader: s.Loader, Failures: s.Failures, KeyringWriter: auth.SystemCodexKeyring{},
+		UserAgent: UserAgent(version),
+	}
+	s.Mirror = &auth.Mirror{Keyring: s.Keyring, Home: home}
+	return s, nil
+}
+
+// UserAgent names codextray, its version and the platform.
+func UserAgent(version string) string {
+	return fmt.Sprintf("codextray/%s (%s; %s)", version, runtime.GOOS, runtime.GOARCH)
+}
+
+// Settings are the user's choices that shape the status and the background
+// work.
+type Settings struct {
+	Reminder      time.Duration // auth.DefaultReminder when zero
+	MirrorEnabled bool
+	// MaintainMirror makes Watch save every readable login to the keychain
+	// mirror (the tray app does; a status command only reports).
+	MaintainMirror bool
+	// KeepAlive, when positive, refreshes the token whenever it is within
+	// KeepAlive of expiry (the opt-in keep-alive setting).
+	KeepAlive time.Duration
+}
+
+// Status builds the status of a snapshot.
+func (s *Service) Status(ctx context.Context, snap auth.Snapshot, set Settings) auth.Status {
+	mirror := auth.MirrorDisabled
+	if set.MirrorEnabled {
+		mirror = auth.ProbeMirror(ctx, s.Keyring, snap)
+	}
+	return auth.NewStatus(snap, auth.StatusOptions{
+		Now: time.Now(), Reminder: set.Reminder, Mirror: mirror, Relogin: s.Failures.Current(),
+	})
+}
+
+// Watch sends a status at once and again at every change: of the login on
+// disk or in the keychain, or of the state with time alone (valid to
+// expiring to expired). With MaintainMirror it saves every readable login to
+// the keychain first. It returns when ctx ends.
+func (s *Service) Watch(ctx context.Context, set Settings, out chan<- auth.Status) error {
+	defer close(out)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	snaps := make(chan auth.Snapshot)
+	done := make(chan error, 1)
+	w := auth.NewWatcher(s.Loader)
+	go func() { done <- w.Run(ctx, snaps) }()
+	if set.KeepAlive > 0 {
+		go s.Refresher.KeepAlive(ctx, set.KeepAlive, time.Minute, nil)
+	}
+
+	var last auth.Snapshot
+	clock := time.NewTimer(time.Hour)
+	clock.Stop()
+	send := func(snap auth.Snapshot) bool {
+		last = snap
+		if set.MirrorEnabled && set.MaintainMirror && snap.Doc != nil {
+			_ = s.Mirror.Save(ctx, snap.Doc) // an unavailable keychain shows as mirror: unavailable
+		}
+		st := s.Status(ctx, snap, set)
+		clock.Stop()
+		if next := st.NextChange(set.Reminder); !next.IsZero() {
+			clock.Reset(time.Until(next) + 10*time.Millisecond)
+		}
+		select {
+		case out <- st:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		select {
+		case snap, ok := <-snaps:
+			if !ok {
+				return <-done
+			}
+			if !send(snap) {
+				return nil
+			}
+		case <-clock.C:
+			if !send(last) {
+				return nil
+			}
+		}
+	}
+}
+
+// SettingsFromPreferences reads the user's settings as the Settings window
+// saved them.
+func SettingsFromPreferences() Settings {
+	p := appdata.Preferences()
+	return Settings{
+		Reminder:      time.Duration(appdata.Float(p, appdata.PrefReminderHours, 24) * float64(time.Hour)),
+		MirrorEnabled: appdata.Bool(p, appdata.PrefMirrorEnabled, true),
+		KeepAlive:     time.Duration(appdata.Float(p, appdata.PrefKeepAliveHours, 0) * float64(time.Hour)),
+	}
+}
