@@ -1,5 +1,11 @@
 package provider
 
-import "time"
+import (
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+)
 
 func unix(s int64) time.Time { return time.Unix(s, 0) }
+
+func authSecret(s string) auth.Secret { return auth.NewSecret(s) }
