@@ -151,7 +151,7 @@ func (l *Loader) loadKeyring(ctx context.Context) (*Document, error) {
 	}
 	doc, err := ParseDocument([]byte(v))
 	if err != nil {
-		return nil, fmt.Errorf("Codex's keychain entry: %w", err)
+		return nil, fmt.Errorf("the keychain entry of Codex: %w", err)
 	}
 	return doc, nil
 }

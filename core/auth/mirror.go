@@ -259,7 +259,7 @@ func (m *Mirror) Restore(ctx context.Context, l *Loader) (*Document, error) {
 	defer lock.Unlock()
 	s := l.Load(ctx)
 	if s.Doc != nil {
-		return nil, errors.New("Codex signed in meanwhile; nothing restored")
+		return nil, errors.New("a Codex login appeared meanwhile; nothing restored")
 	}
 	if s.Err != nil {
 		aside := l.AuthPath() + ".unreadable-" + time.Now().UTC().Format("20060102T150405Z")

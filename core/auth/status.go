@@ -111,7 +111,7 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 	case "chatgpt":
 		st.Mode = "chatgpt"
 	default:
-		return fail(fmt.Errorf("Codex is signed in with %q, which Codex Tray does not support; sign in with `codex login` to use your ChatGPT plan", mode))
+		return fail(fmt.Errorf("the Codex login uses %q, which Codex Tray does not support; sign in with `codex login` to use your ChatGPT plan", mode))
 	}
 	if d.Tokens == nil || d.Tokens.IDToken.IsZero() {
 		return fail(errors.New("auth.json holds no ChatGPT tokens; sign in again with `codex login`"))
