@@ -64,9 +64,12 @@ func Run(args []string, env Env) int {
 		return runRefresh(ctx, args[1:], env)
 	case "restore":
 		return runRestore(ctx, args[1:], env)
-	case "models", "usage", "chat":
-		fmt.Fprintf(env.Stderr, "codextray: %q is not available in this version yet\n", args[0])
-		return ExitFailure
+	case "models":
+		return runModels(ctx, args[1:], env)
+	case "usage":
+		return runUsage(ctx, args[1:], env)
+	case "chat":
+		return runChat(ctx, args[1:], env)
 	}
 	return usage(env, fmt.Sprintf("unknown command %q", args[0]))
 }
@@ -86,6 +89,9 @@ func printUsage(w io.Writer) {
   codextray status [--json] [--watch] [--reminder 24h]
   codextray refresh                 refresh the ChatGPT tokens now (same lock protocol as Codex)
   codextray restore                 put back a lost login from the keychain mirror
+  codextray models [--json]         the models your login can use
+  codextray usage [--json]          the 5-hour and weekly usage windows
+  codextray chat [--model SLUG] [--effort LEVEL] [--image FILE]... [--json] PROMPT|-
   codextray version
 
 Exit codes: 0 success, 1 failure, 2 bad usage, 3 login needed, 4 usage limit reached.
