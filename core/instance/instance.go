@@ -1,0 +1,157 @@
+// Package instance keeps Codex Tray to one running copy per user: the first
+// start listens on a local socket in the user's runtime directory, and a
+// later start hands its request ("open the chat window") to it and exits.
+package instance
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Request is what a later start asks of the running instance.
+type Request struct {
+	// Open names a window to show: "chat", "status", or "" for the
+	// default (a plain second start opens the chat).
+	Open string `json:"open"`
+}
+
+// ErrHandedOver is returned by Claim when another instance is running and
+// has accepted the request; the caller should exit successfully.
+var ErrHandedOver = errors.New("codextray is already running; the request was handed to it")
+
+// SocketName is the socket's file name inside the runtime directory.
+const SocketName = "codextray.sock"
+
+// exchangeTimeout bounds one request/answer exchange on the socket.
+const exchangeTimeout = 3 * time.Second
+
+// SocketPath is where the running instance listens: $XDG_RUNTIME_DIR, else a
+// private directory under the temp dir named with the user's id.
+func SocketPath(getenv func(string) string) string {
+	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" {
+		return filepath.Join(dir, SocketName)
+	}
+	return filepath.Join(os.TempDir(), "codextray-"+strconv.Itoa(os.Getuid()), SocketName)
+}
+
+// Server is the running instance's end of the socket.
+type Server struct {
+	ln   net.Listener
+	path string
+	once sync.Once
+}
+
+// Claim makes this process the running instance, listening on path, or, if
+// another instance answers there, hands req to it and returns ErrHandedOver.
+// A socket left behind by a crashed instance is replaced.
+func Claim(path string, req Request) (*Server, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		err := Send(path, req)
+		if err == nil {
+			return nil, ErrHandedOver
+		}
+		if !isNobodyThere(err) {
+			return nil, fmt.Errorf("reaching the running codextray at %s: %w", path, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		_ = os.Remove(path) // stale: nobody accepts on it
+		ln, err := net.Listen("unix", path)
+		if err == nil {
+			return &Server{ln: ln, path: path}, nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("listening on %s: %w", path, err)
+		}
+		// Another instance started at the same moment; ask it instead.
+	}
+	return nil, fmt.Errorf("cannot claim %s: another codextray keeps starting and stopping", path)
+}
+
+func isNobodyThere(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) || errors.Is(err, os.ErrNotExist)
+}
+
+// Send hands req to the instance listening on path and waits for its
+// acknowledgement.
+func Send(path string, req Request) error {
+	conn, err := net.DialTimeout("unix", path, exchangeTimeout)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(exchangeTimeout))
+	if err := json.NewEncoder(conn).Encode(req); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("no answer from the running codextray: %w", err)
+	}
+	if line != "ok\n" {
+		return fmt.Errorf("the running codextray answered %q", line)
+	}
+	return nil
+}
+
+// Path is the socket's path.
+func (s *Server) Path() string { return s.path }
+
+// Serve delivers each request to out until ctx ends, then closes the socket
+// and removes its file. It owns every connection goroutine it starts.
+func (s *Server) Serve(ctx context.Context, out chan<- Request) error {
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.handle(ctx, conn, out)
+		}()
+	}
+}
+
+func (s *Server) handle(ctx context.Context, conn net.Conn, out chan<- Request) {
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(exchangeTimeout))
+	var req Request
+	if err := json.NewDecoder(bufio.NewReader(conn)).Decode(&req); err != nil {
+		return
+	}
+	select {
+	case out <- req:
+		_, _ = conn.Write([]byte("ok\n"))
+	case <-ctx.Done():
+	}
+}
+
+// Close stops listening and removes the socket file; it is safe to call
+// more than once.
+func (s *Server) Close() error {
+	var err error
+	s.once.Do(func() {
+		err = s.ln.Close()
+		_ = os.Remove(s.path)
+	})
+	return err
+}
