@@ -86,7 +86,7 @@ func CredentialsFrom(snap auth.Snapshot) (Credentials, error) {
 		cr.Fedramp = fedramp(d.Tokens.IDToken)
 		return cr, nil
 	default:
-		return Credentials{}, fmt.Errorf("Codex is signed in with %q, which Codex Tray cannot use: %w", mode, auth.ErrLoginNeeded)
+		return Credentials{}, fmt.Errorf("the Codex login is of kind %q, which Codex Tray cannot use: %w", mode, auth.ErrLoginNeeded)
 	}
 }
 
