@@ -1,0 +1,355 @@
+// Package history keeps conversations in an embedded SQLite database
+// (modernc.org/sqlite, pure Go) in WAL mode: conversations, messages with
+// their state, attachments stored once per content hash, full-text search.
+// A streaming answer is saved as it grows, so a crash loses at most a
+// second of it.
+package history
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+)
+
+// Message states.
+const (
+	StateComplete    = "complete"
+	StateStreaming   = "streaming"
+	StateInterrupted = "interrupted"
+	StateFailed      = "failed"
+)
+
+// staleAfter: a message still marked streaming whose writer has not saved it
+// for this long was cut off by a crash; it shows as interrupted.
+const staleAfter = 3 * time.Second
+
+// Store is the history database.
+type Store struct {
+	db   *sql.DB
+	path string
+	// Recovered is set when Open found a corrupt file and moved it aside:
+	// a sentence for the user naming where it went.
+	Recovered string
+}
+
+// Conversation is one conversation in the sidebar.
+type Conversation struct {
+	ID        int64     `json:"id"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Messages  int       `json:"messages"`
+}
+
+// Attachment is an image sent with a message.
+type Attachment struct {
+	Hash string `json:"sha256"`
+	MIME string `json:"mime"`
+	Name string `json:"name,omitempty"`
+	Data []byte `json:"-"`
+}
+
+// Message is one turn of a conversation.
+type Message struct {
+	ID             int64        `json:"id"`
+	ConversationID int64        `json:"conversation_id"`
+	Role           string       `json:"role"` // "user" or "assistant"
+	Text           string       `json:"text"`
+	Reasoning      string       `json:"reasoning,omitempty"`
+	Model          string       `json:"model,omitempty"`
+	Effort         string       `json:"effort,omitempty"`
+	Usage          string       `json:"usage,omitempty"` // JSON, as the provider reported it
+	State          string       `json:"state"`
+	Error          string       `json:"error,omitempty"`
+	Items          string       `json:"-"` // JSON of output items to echo in the next turn (reasoning with encrypted_content)
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
+	Attachments    []Attachment `json:"attachments,omitempty"`
+}
+
+// DefaultPath is history.db in dir (the app's data directory).
+func DefaultPath(dir string) string { return filepath.Join(dir, "history.db") }
+
+// Open opens (creating if needed) the database at path. A file that is not a
+// readable database is moved aside, never deleted, and a fresh database
+// takes its place; Store.Recovered then says so.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the history folder: %w", err)
+	}
+	s, err := open(ctx, path)
+	if err == nil {
+		return s, nil
+	}
+	var newer *newerSchemaError
+	if errors.As(err, &newer) {
+		return nil, err
+	}
+	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if rerr := os.Rename(path+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			return nil, fmt.Errorf("the history database is unreadable (%v) and could not be moved aside: %w", err, rerr)
+		}
+	}
+	s, err2 := open(ctx, path)
+	if err2 != nil {
+		return nil, fmt.Errorf("cannot create a new history database: %w", err2)
+	}
+	s.Recovered = fmt.Sprintf("The history database was unreadable (%v). It was moved to %s and a new one was started.", shortErr(err), aside)
+	return s, nil
+}
+
+type newerSchemaError struct{ error }
+
+func open(ctx context.Context, path string) (*Store, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	var check string
+	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil || check != "ok" {
+		db.Close()
+		if err == nil {
+			err = errors.New(check)
+		}
+		return nil, err
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		if strings.Contains(err.Error(), "newer Codex Tray") {
+			return nil, &newerSchemaError{err}
+		}
+		return nil, err
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+func shortErr(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, " ("); i > 0 && len(msg) > 120 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func ms(t time.Time) int64     { return t.UnixMilli() }
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func now() int64               { return time.Now().UnixMilli() }
+func titleFrom(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	if text == "" {
+		return "New conversation"
+	}
+	return text
+}
+
+// NewConversation starts a conversation titled from its first message.
+func (s *Store) NewConversation(ctx context.Context, firstMessage string) (int64, error) {
+	t := now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`, titleFrom(firstMessage), t, t)
+	if err != nil {
+		return 0, fmt.Errorf("cannot save the conversation: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Rename sets a conversation's title.
+func (s *Store) Rename(ctx context.Context, id int64, title string) error {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return errors.New("a title cannot be empty")
+	}
+	return s.exec1(ctx, `UPDATE conversations SET title = ? WHERE id = ?`, title, id)
+}
+
+// Delete hides a conversation; Undelete brings it back. Purge removes what
+// was deleted before a time for good.
+func (s *Store) Delete(ctx context.Context, id int64) error {
+	return s.exec1(ctx, `UPDATE conversations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, now(), id)
+}
+
+// Undelete undoes Delete.
+func (s *Store) Undelete(ctx context.Context, id int64) error {
+	return s.exec1(ctx, `UPDATE conversations SET deleted_at = NULL WHERE id = ?`, id)
+}
+
+// Purge removes conversations deleted before t, and blobs nothing uses.
+func (s *Store) Purge(ctx context.Context, before time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?`, ms(before)); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM attachments)`)
+	return err
+}
+
+func (s *Store) exec1(ctx context.Context, q string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ErrNotFound: no such conversation.
+var ErrNotFound = errors.New("no such conversation")
+
+// Conversations lists conversations, newest first.
+func (s *Store) Conversations(ctx context.Context, limit, offset int) ([]Conversation, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.title, c.created_at, c.updated_at,
+		(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)
+		FROM conversations c WHERE c.deleted_at IS NULL ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Conversation
+	for rows.Next() {
+		var c Conversation
+		var created, updated int64
+		if err := rows.Scan(&c.ID, &c.Title, &created, &updated, &c.Messages); err != nil {
+			return nil, err
+		}
+		c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Conversation returns one conversation and its messages, attachments
+// included, oldest first.
+func (s *Store) Conversation(ctx context.Context, id int64) (Conversation, []Message, error) {
+	var c Conversation
+	var created, updated int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, title, created_at, updated_at FROM conversations WHERE id = ? AND deleted_at IS NULL`, id).
+		Scan(&c.ID, &c.Title, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil, ErrNotFound
+	}
+	if err != nil {
+		return c, nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, role, text, reasoning, model, effort, usage, state, error, items, created_at, updated_at
+		FROM messages WHERE conversation_id = ? ORDER BY id`, id)
+	if err != nil {
+		return c, nil, err
+	}
+	var msgs []Message
+	byID := map[int64]int{}
+	for rows.Next() {
+		m := Message{ConversationID: id}
+		var created, updated int64
+		if err := rows.Scan(&m.ID, &m.Role, &m.Text, &m.Reasoning, &m.Model, &m.Effort, &m.Usage, &m.State, &m.Error, &m.Items, &created, &updated); err != nil {
+			rows.Close()
+			return c, nil, err
+		}
+		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+		if m.State == StateStreaming && time.Since(m.UpdatedAt) > staleAfter {
+			m.State = StateInterrupted
+		}
+		byID[m.ID] = len(msgs)
+		msgs = append(msgs, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, nil, err
+	}
+	c.Messages = len(msgs)
+	arows, err := s.db.QueryContext(ctx, `SELECT a.message_id, a.hash, a.name, b.mime, b.data FROM attachments a
+		JOIN blobs b ON b.hash = a.hash JOIN messages m ON m.id = a.message_id
+		WHERE m.conversation_id = ? ORDER BY a.message_id, a.position`, id)
+	if err != nil {
+		return c, nil, err
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var mid int64
+		var a Attachment
+		if err := arows.Scan(&mid, &a.Hash, &a.Name, &a.MIME, &a.Data); err != nil {
+			return c, nil, err
+		}
+		if i, ok := byID[mid]; ok {
+			msgs[i].Attachments = append(msgs[i].Attachments, a)
+		}
+	}
+	return c, msgs, arows.Err()
+}
+
+// AddMessage appends a complete message (a user turn, typically) with its
+// attachments, in one transaction.
+func (s *Store) AddMessage(ctx context.Context, m Message) (int64, error) {
+	if m.State == "" {
+		m.State = StateComplete
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	t := now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages(conversation_id, role, text, reasoning, model, effort, usage, state, error, items, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ConversationID, m.Role, m.Text, m.Reasoning, m.Model, m.Effort, m.Usage, m.State, m.Error, m.Items, t, t)
+	if err != nil {
+		return 0, fmt.Errorf("cannot save the message: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	for i, a := range m.Attachments {
+		hash := a.Hash
+		if hash == "" {
+			sum := sha256.Sum256(a.Data)
+			hash = hex.EncodeToString(sum[:])
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs(hash, mime, data) VALUES (?, ?, ?)`, hash, a.MIME, a.Data); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments(message_id, position, hash, name) VALUES (?, ?, ?, ?)`, id, i, hash, a.Name); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET updated_at = ? WHERE id = ?`, t, m.ConversationID); err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+// SaveProgress stores a streaming answer's text so far (and keeps the
+// message marked streaming, with a fresh timestamp).
+func (s *Store) SaveProgress(ctx context.Context, id int64, text, reasoning string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE messages SET text = ?, reasoning = ?, updated_at = ? WHERE id = ?`, text, reasoning, now(), id)
+	return err
+}
+
+// Finish stores a message's final text and state.
+func (s *Store) Finish(ctx context.Context, m Message) error {
+	t := now()
+	_, err := s.db.ExecContext(ctx, `UPDATE messages SET text = ?, reasoning = ?, usage = ?, state = ?, error = ?, items = ?, updated_at = ? WHERE id = ?`,
+		m.Text, m.Reasoning, m.Usage, m.State, m.Error, m.Items, t, m.ID)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE conversations SET updated_at = ? WHERE id = ?`, t, m.ConversationID)
+	return err
+}
