@@ -62,4 +62,3 @@ func setCodexEntry(user, secret string) error {
 	}
 	return nil
 }
-

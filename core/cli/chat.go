@@ -206,25 +206,13 @@ func (o chatOutput) fail(err error) int {
 }
 
 // newBackend builds the provider client for the chat, models and usage
-// commands: the Codex login through a LoginSource, the base URLs from the
-// environment, then config.toml, then the defaults.
+// commands (see login.Service.Backend).
 func newBackend(env Env) (*provider.Client, error) {
-	home, err := auth.ResolveHome()
+	svc, err := newServices(env)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := auth.LoadConfig(home)
-	if err != nil {
-		return nil, err
-	}
-	chatgpt, openai := provider.ResolveBaseURLs(cfg)
-	loader := &auth.Loader{Home: home, Keyring: auth.SystemKeyring{}}
-	return provider.New(provider.Options{
-		Credentials:    provider.LoginSource{Loader: loader},
-		ChatGPTBaseURL: chatgpt,
-		OpenAIBaseURL:  openai,
-		AppVersion:     ReadVersion(env.FyneAppTOML).Version,
-	}), nil
+	return svc.Backend(ReadVersion(env.FyneAppTOML).Version)
 }
 
 // backendExitCode maps an error of the backend to the exit codes of

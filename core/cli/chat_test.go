@@ -33,8 +33,11 @@ func backendEnv(t *testing.T, doc []byte) (*pt.Server, []string, string) {
 		srv.ExpectAccountID(authtest.AccountID)
 	}
 	srv.SetModels(pt.Fixture(t, "models.json"), `"m1"`)
-	env := []string{"CODEX_HOME=" + home, "XDG_CACHE_HOME=" + t.TempDir(),
-		"CODEXTRAY_CHATGPT_BASE_URL=" + srv.ChatGPTBaseURL, "CODEXTRAY_OPENAI_BASE_URL=" + srv.OpenAIBaseURL}
+	// Refreshes go to a local token server too: nothing may reach OpenAI.
+	ts := authtest.NewTokenServer(t, "rt_fake_refresh_token_0001")
+	env := []string{"CODEX_HOME=" + home, "XDG_CACHE_HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(),
+		"CODEXTRAY_CHATGPT_BASE_URL=" + srv.ChatGPTBaseURL, "CODEXTRAY_OPENAI_BASE_URL=" + srv.OpenAIBaseURL,
+		"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + ts.TokenURL()}
 	return srv, env, cr.Token.Reveal()
 }
 

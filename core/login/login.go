@@ -13,6 +13,7 @@ import (
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/provider"
 )
 
 // Service is the login machinery of one process.
@@ -135,4 +136,21 @@ func SettingsFromPreferences() Settings {
 		MirrorEnabled: appdata.Bool(p, appdata.PrefMirrorEnabled, true),
 		KeepAlive:     time.Duration(appdata.Float(p, appdata.PrefKeepAliveHours, 0) * float64(time.Hour)),
 	}
+}
+
+// Backend is the client of the ChatGPT backend (or the API, for an API-key
+// login) with the base URLs from the environment, then config.toml, then
+// the defaults, and credentials that are refreshed as Codex would.
+func (s *Service) Backend(version string) (*provider.Client, error) {
+	cfg, err := auth.LoadConfig(s.Home)
+	if err != nil {
+		return nil, err
+	}
+	chatgpt, openai := provider.ResolveBaseURLs(cfg)
+	return provider.New(provider.Options{
+		Credentials:    provider.RefreshingSource{Refresher: s.Refresher},
+		ChatGPTBaseURL: chatgpt,
+		OpenAIBaseURL:  openai,
+		AppVersion:     version,
+	}), nil
 }

@@ -123,3 +123,32 @@ func (s StaticSource) AfterUnauthorized(context.Context, Credentials) (Credentia
 }
 
 var errNoCredentials = errors.New("no credential source configured")
+
+// RefreshingSource reads the Codex login through a Refresher: a ChatGPT
+// token about to expire is refreshed before the request, and a 401 is
+// answered by re-reading the login and, if it did not change, refreshing it,
+// all under Codex's own lock protocol.
+type RefreshingSource struct{ Refresher *auth.Refresher }
+
+var _ CredentialSource = RefreshingSource{}
+
+// Current returns fresh credentials.
+func (s RefreshingSource) Current(ctx context.Context) (Credentials, error) {
+	doc, err := s.Refresher.Fresh(ctx)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return CredentialsFrom(auth.Snapshot{Doc: doc})
+}
+
+// AfterUnauthorized re-reads, then refreshes, the rejected login.
+func (s RefreshingSource) AfterUnauthorized(ctx context.Context, rejected Credentials) (Credentials, error) {
+	if rejected.Mode != ModeChatGPT {
+		return LoginSource{Loader: s.Refresher.Loader}.AfterUnauthorized(ctx, rejected)
+	}
+	doc, err := s.Refresher.AfterUnauthorized(ctx, rejected.Token)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return CredentialsFrom(auth.Snapshot{Doc: doc})
+}

@@ -86,6 +86,11 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 				if err != nil {
 					e := classifyHTTP(http.StatusUnauthorized, res.Header, nil, model, c.opts.Now())
 					e.Cause = err
+					var re *auth.RefreshError
+					if errors.As(err, &re) {
+						// Codex's own sentence says why the login cannot be renewed.
+						e.Message, e.Retryable = re.Message, !re.Permanent
+					}
 					return nil, e
 				}
 				cr = next

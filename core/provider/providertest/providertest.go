@@ -35,6 +35,7 @@ type Server struct {
 	Disconnected chan time.Time
 
 	mu         sync.Mutex
+	accept     func(token string) bool
 	replies    []Reply
 	fallback   *Reply
 	requests   []Request
@@ -248,9 +249,26 @@ func (s *Server) nextReply() *Reply {
 }
 
 // authorized answers 401 unless the request carries the expected bearer.
+// AcceptTokens makes the server accept exactly the bearer tokens for which
+// accept returns true (a fake sign-in server's issued tokens, say),
+// instead of the one token given to New or SetToken.
+func (s *Server) AcceptTokens(accept func(token string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accept = accept
+}
+
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, token string) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || got == "" || (token != "" && got != token) {
+	s.mu.Lock()
+	accept := s.accept
+	s.mu.Unlock()
+	if accept != nil {
+		ok = ok && accept(got)
+	} else {
+		ok = ok && (token == "" || got == token)
+	}
+	if !ok || got == "" {
 		w.Header().Set("x-openai-authorization-error", "invalid_token")
 		writeJSON(w, http.StatusUnauthorized, []byte(`{"error":{"message":"Your authentication token is invalid.","type":"invalid_request_error","code":"invalid_api_key"}}`))
 		return false
