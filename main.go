@@ -1,19 +1,23 @@
 // Command codextray is a tray app for the OpenAI Codex CLI's ChatGPT login.
 // main only wires: a command-line command runs in core/cli; anything else
-// starts the tray app in ui with the core services it needs.
+// reaches the running instance or starts the tray app in ui with the core
+// services it needs (adapters in adapt.go).
 package main
 
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
-	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/cli"
+	"github.com/codextray/codextray/core/instance"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/platform"
 	"github.com/codextray/codextray/ui"
 )
 
@@ -26,13 +30,45 @@ func main() {
 	if cli.IsCommand(args) {
 		os.Exit(cli.Run(args, env))
 	}
-	if err := runTray(); err != nil {
+	open, err := openFlag(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "codextray:", err)
+		os.Exit(cli.ExitUsage)
+	}
+	if err := runTray(open); err != nil {
 		fmt.Fprintln(os.Stderr, "codextray:", err)
 		os.Exit(cli.ExitFailure)
 	}
 }
 
-func runTray() error {
+// openFlag reads `--open chat|status` (or --open=chat); "" when absent.
+func openFlag(args []string) (string, error) {
+	var val string
+	switch {
+	case len(args) == 0:
+		return "", nil
+	case len(args) == 2 && (args[0] == "--open" || args[0] == "-open"):
+		val = args[1]
+	case len(args) == 1 && strings.HasPrefix(args[0], "--open="):
+		val = strings.TrimPrefix(args[0], "--open=")
+	case len(args) == 1 && strings.HasPrefix(args[0], "-open="):
+		val = strings.TrimPrefix(args[0], "-open=")
+	}
+	if val != "chat" && val != "status" {
+		return "", errors.New("usage: codextray [--open chat|status]")
+	}
+	return val, nil
+}
+
+func runTray(open string) error {
+	srv, err := instance.Claim(instance.SocketPath(os.Getenv), instance.Request{Open: open})
+	if errors.Is(err, instance.ErrHandedOver) {
+		return nil // the running instance opens the window
+	}
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
 	version := cli.ReadVersion(fyneAppTOML).Version
 	svc, err := login.New(version)
 	if err != nil {
@@ -40,9 +76,42 @@ func runTray() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	set := login.SettingsFromPreferences()
-	set.MaintainMirror = true
-	statuses := make(chan auth.Status)
-	go func() { _ = svc.Watch(ctx, set, statuses) }()
-	return ui.Run(ui.Options{Status: statuses, Version: version})
+	requests := make(chan string)
+	go forwardRequests(ctx, srv, open, requests)
+	return ui.Run(ui.Options{
+		Context:      ctx,
+		Version:      version,
+		Watch:        svc.Watch,
+		Backend:      newBackend(svc, version),
+		Login:        loginActions{svc},
+		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		StartAtLogin: startAtLogin{},
+		Requests:     requests,
+	})
+}
+
+// forwardRequests hands the first start's own --open and every later
+// start's request to the app until ctx ends.
+func forwardRequests(ctx context.Context, srv *instance.Server, open string, out chan<- string) {
+	reqs := make(chan instance.Request)
+	go func() { _ = srv.Serve(ctx, reqs) }()
+	if open != "" {
+		select {
+		case out <- open:
+		case <-ctx.Done():
+			return
+		}
+	}
+	for {
+		select {
+		case r := <-reqs:
+			select {
+			case out <- r.Open:
+			case <-ctx.Done():
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }

@@ -2,9 +2,7 @@ package ui
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,11 +14,15 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/auth/authtest"
+	"github.com/codextray/codextray/core/login"
 )
 
-// The tray test runs the real app in a child process (this test binary, in
-// helper mode) because Fyne must own the main goroutine, and reads its tray
-// item back over D-Bus from a real StatusNotifierWatcher, as a desktop would.
+// The tray tests run the real app in a child process (this test binary, in
+// helper mode) because Fyne must own the main goroutine. The helper wires
+// the real login service on the CODEX_HOME it is given, as main does, and
+// the tests read the tray item back over D-Bus from a real
+// StatusNotifierWatcher, as a desktop would, and change auth.json on disk.
 
 const (
 	trayHelperEnv  = "CODEXTRAY_UI_TRAY_HELPER"
@@ -28,45 +30,46 @@ const (
 	watcherPath    = "/StatusNotifierWatcher"
 	itemInterface  = "org.kde.StatusNotifierItem"
 	menuInterface  = "com.canonical.dbusmenu"
+	notifyName     = "org.freedesktop.Notifications"
 	trayTestWithin = 30 * time.Second
+	// followWithin is how soon the menu must follow a change of auth.json.
+	followWithin = time.Second
 )
 
 func TestMain(m *testing.M) {
 	if os.Getenv(trayHelperEnv) == "1" {
-		os.Exit(runTrayHelper(os.Stdin))
+		os.Exit(runTrayHelper())
 	}
 	os.Exit(m.Run())
 }
 
-// runTrayHelper runs the tray on the main goroutine, fed by JSON statuses
-// read one per line from r.
-func runTrayHelper(r io.Reader) int {
-	statuses := make(chan auth.Status)
-	go func() {
-		defer close(statuses)
-		dec := json.NewDecoder(r)
-		for {
-			var st auth.Status
-			if err := dec.Decode(&st); err != nil {
-				return
-			}
-			statuses <- st
-		}
-	}()
-	if err := Run(Options{Status: statuses, Version: "test"}); err != nil {
+// runTrayHelper runs the tray on the main goroutine with the real login
+// service, as main wires it (without the backend: no network in tests).
+func runTrayHelper() int {
+	svc, err := login.New("test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tray helper:", err)
+		return 1
+	}
+	if err := Run(Options{Version: "test", Watch: svc.Watch}); err != nil {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}
 	return 0
 }
 
-func TestTrayOverDBus(t *testing.T) {
+// trayEnv is a private session for one app: the bus and display of the
+// test session, and fresh Codex and app directories.
+type trayEnv struct {
+	conn      *dbus.Conn
+	codexHome string
+	raceLog   string
+}
+
+func newTrayEnv(t *testing.T) *trayEnv {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("starts a tray host and the app; skipped with -short")
-	}
-	watcherBin, err := exec.LookPath("status-notifier-watcher")
-	if err != nil {
-		t.Skip("status-notifier-watcher not installed (Debian: haskell-status-notifier-item-utils); run make test")
+		t.Skip("starts the app on a private bus; skipped with -short")
 	}
 	if os.Getenv("DISPLAY") == "" {
 		t.Skip("DISPLAY is not set; run under packaging/linux/test-session.sh (make test)")
@@ -75,37 +78,68 @@ func TestTrayOverDBus(t *testing.T) {
 	if err != nil {
 		t.Skipf("no D-Bus session bus (%v); run under packaging/linux/test-session.sh (make test)", err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return &trayEnv{conn: conn, codexHome: t.TempDir(), raceLog: filepath.Join(t.TempDir(), "race")}
+}
+
+// writeLogin writes a ChatGPT login for Ada expiring in left, atomically as
+// Codex does.
+func (e *trayEnv) writeLogin(t *testing.T, left time.Duration) {
+	t.Helper()
+	doc := authtest.Login{Expires: time.Now().Add(left), Email: "ada@example.com", Plan: "plus"}.Document()
+	if err := authtest.WriteAtomic(filepath.Join(e.codexHome, auth.AuthFileName), doc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *trayEnv) removeLogin(t *testing.T) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(e.codexHome, auth.AuthFileName)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startApp starts the app; the channel gets its exit error.
+func (e *trayEnv) startApp(t *testing.T) <-chan error {
+	t.Helper()
+	app := exec.Command(os.Args[0], "-test.run=^$")
+	app.Env = append(os.Environ(), trayHelperEnv+"=1", "CODEX_HOME="+e.codexHome,
+		// Under -race, the app's race reports go to files checked below (a
+		// known one in godbus is tolerated) rather than failing the exit code.
+		"GORACE=halt_on_error=0 exitcode=0 log_path="+e.raceLog,
+		"XDG_CONFIG_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+	return startProcess(t, app)
+}
+
+// artifactDir keeps screenshots: $CODEXTRAY_TEST_ARTIFACTS, else a temp dir.
+func artifactDir(t *testing.T) string {
+	if d := os.Getenv("CODEXTRAY_TEST_ARTIFACTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func TestTrayOverDBus(t *testing.T) {
+	e := newTrayEnv(t)
+	watcherBin, err := exec.LookPath("status-notifier-watcher")
+	if err != nil {
+		t.Skip("status-notifier-watcher not installed (Debian: haskell-status-notifier-item-utils); run make test")
+	}
+	conn := e.conn
 	if hasOwner(t, conn, watcherName) {
 		t.Skip("this bus already has a StatusNotifierWatcher (a real desktop?); run under packaging/linux/test-session.sh")
 	}
-
 	startProcess(t, exec.Command(watcherBin))
 	waitFor(t, "the StatusNotifierWatcher on the bus", func() bool { return hasOwner(t, conn, watcherName) })
 	if host, err := exec.LookPath("gtk-sni-tray-standalone"); err == nil {
 		startProcess(t, exec.Command(host))
 	}
 
-	raceLog := filepath.Join(t.TempDir(), "race")
-	app := exec.Command(os.Args[0], "-test.run=^$")
-	app.Env = append(os.Environ(), trayHelperEnv+"=1",
-		// Under -race, the app's race reports go to files checked below (a
-		// known one in godbus is tolerated) rather than failing the exit code.
-		"GORACE=halt_on_error=0 exitcode=0 log_path="+raceLog,
-		"XDG_CONFIG_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
-	statusIn, err := app.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exited := startProcess(t, app)
-	send := func(st auth.Status) {
-		t.Helper()
-		if err := json.NewEncoder(statusIn).Encode(st); err != nil {
-			t.Fatalf("sending a status to the app: %v", err)
-		}
-	}
-
-	send(auth.Status{State: auth.StateValid, Message: "Signed in as ada@example.com (Plus)."})
+	e.writeLogin(t, 10*24*time.Hour)
+	exited := e.startApp(t)
 
 	var item dbus.BusObject
 	waitFor(t, "the tray item registered with the watcher", func() bool {
@@ -127,37 +161,64 @@ func TestTrayOverDBus(t *testing.T) {
 	menuObj := conn.Object(item.Destination(), menuPath.Value().(dbus.ObjectPath))
 
 	var layout menuNode
-	waitFor(t, "the status line in the tray menu", func() bool {
+	waitFor(t, "the account and token lines in the tray menu", func() bool {
 		layout = getLayout(t, menuObj)
-		return layout.find("Signed in as ada@example.com (Plus).") != nil
+		return layout.find("ada@example.com · Plus") != nil && layout.findPrefix("Token valid · expires in 9 d") != nil
 	})
-	if st := layout.find("Signed in as ada@example.com (Plus)."); st.enabled() {
-		t.Error("the status line is enabled; want a disabled label")
+	if st := layout.find("ada@example.com · Plus"); st.enabled() {
+		t.Error("the account line is enabled; want a disabled label")
 	}
-	quit := layout.find("Quit")
-	if quit == nil {
-		t.Fatalf("no Quit item in the tray menu: %s", layout)
+	for _, want := range []string{"Open Chat", "Status…", "Refresh now", "Sign in again…", "Settings…", "Quit"} {
+		if layout.find(want) == nil {
+			t.Errorf("no %q in the tray menu: %s", want, layout)
+		}
+	}
+	if tip := tooltipText(t, item); !strings.Contains(tip, "ada@example.com") {
+		t.Errorf("tooltip = %q, want the account in it", tip)
 	}
 	validIcon := iconPixmap(t, item)
 
-	// A change of login goes through the fyne.Do seam to the menu and the icon.
-	send(auth.Status{State: auth.StateExpired, Message: "The ChatGPT login has expired."})
-	waitFor(t, "the menu to show the new status", func() bool {
-		layout = getLayout(t, menuObj)
-		return layout.find("The ChatGPT login has expired.") != nil
+	// Codex's login nears expiry: the menu follows within a second.
+	e.writeLogin(t, 3*time.Hour)
+	followed(t, "the expiring token line", func() bool {
+		return getLayout(t, menuObj).findPrefix("Token expires in 2 h") != nil
 	})
 	waitFor(t, "the icon to change with the state", func() bool {
 		return !bytes.Equal(iconPixmap(t, item), validIcon)
 	})
 
+	// Signed out with `codex logout`: auth.json is removed.
+	e.removeLogin(t)
+	followed(t, "the signed-out line", func() bool {
+		return getLayout(t, menuObj).find("Not signed in to Codex") != nil
+	})
+
+	// Back in: the status window shows it; keep a screenshot of it with the
+	// tray host as an artifact.
+	e.writeLogin(t, 5*24*time.Hour)
+	followed(t, "the signed-in line", func() bool {
+		layout = getLayout(t, menuObj)
+		return layout.find("ada@example.com · Plus") != nil
+	})
+	click(t, menuObj, layout, "Status…")
+	waitWindow(t, "Codex Tray — Status")
+	if _, err := exec.LookPath("import"); err == nil {
+		shot := filepath.Join(artifactDir(t), "tray-host-status-window.png")
+		if out, err := exec.Command("import", "-window", "root", shot).CombinedOutput(); err != nil {
+			t.Errorf("screenshot: %v\n%s", err, out)
+		} else {
+			t.Logf("screenshot of the tray host with the status window: %s", shot)
+		}
+	}
+
+	// A left click on the icon opens the chat.
+	if call := item.Call(itemInterface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
+		t.Fatalf("Activate: %v", call.Err)
+	}
+	waitWindow(t, "Codex Tray — Chat")
+
 	// Quit from the tray menu ends the app cleanly.
-	quit = layout.find("Quit")
-	if quit == nil {
-		t.Fatalf("no Quit item after the update: %s", layout)
-	}
-	if call := menuObj.Call(menuInterface+".Event", 0, quit.id, "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
-		t.Fatalf("clicking Quit over D-Bus: %v", call.Err)
-	}
+	click(t, menuObj, getLayout(t, menuObj), "Quit")
 	select {
 	case err := <-exited:
 		if err != nil {
@@ -166,7 +227,128 @@ func TestTrayOverDBus(t *testing.T) {
 	case <-time.After(trayTestWithin):
 		t.Fatal("the app did not exit after Quit was clicked")
 	}
-	checkRaceReports(t, raceLog)
+	checkRaceReports(t, e.raceLog)
+}
+
+// notification is one Notify call received on the bus.
+type notification struct{ Summary, Body string }
+
+// notificationServer owns org.freedesktop.Notifications on the test bus and
+// records every Notify call.
+type notificationServer struct {
+	got chan notification
+	id  uint32
+}
+
+func (s *notificationServer) Notify(app string, replaces uint32, icon, summary, body string,
+	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	s.got <- notification{summary, body}
+	s.id++
+	return s.id, nil
+}
+
+func (s *notificationServer) GetCapabilities() ([]string, *dbus.Error) { return []string{"body"}, nil }
+
+func (s *notificationServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "codextray-test", "codextray", "1", "1.2", nil
+}
+
+func (s *notificationServer) CloseNotification(id uint32) *dbus.Error { return nil }
+
+func TestNotificationsOverDBus(t *testing.T) {
+	e := newTrayEnv(t)
+	if hasOwner(t, e.conn, notifyName) {
+		t.Skip("this bus already has a notification daemon; run under packaging/linux/test-session.sh")
+	}
+	srv := &notificationServer{got: make(chan notification, 16)}
+	if err := e.conn.Export(srv, "/org/freedesktop/Notifications", notifyName); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := e.conn.RequestName(notifyName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("owning %s: %v (reply %v)", notifyName, err, reply)
+	}
+	t.Cleanup(func() { _, _ = e.conn.ReleaseName(notifyName) })
+
+	e.writeLogin(t, 10*24*time.Hour)
+	exited := e.startApp(t)
+	expect := func(summaryPrefix, body string) {
+		t.Helper()
+		select {
+		case n := <-srv.got:
+			if !strings.HasPrefix(n.Summary, summaryPrefix) || !strings.Contains(n.Body, body) {
+				t.Errorf("Notify(%q, %q), want a summary starting %q and a body with %q", n.Summary, n.Body, summaryPrefix, body)
+			}
+		case <-time.After(trayTestWithin):
+			t.Fatalf("no notification %q within %s", summaryPrefix, trayTestWithin)
+		}
+	}
+
+	e.writeLogin(t, 3*time.Hour)
+	expect("Codex login expires in 2 h", "ada@example.com")
+	e.removeLogin(t)
+	expect("Signed out of Codex", "codex login")
+	e.writeLogin(t, 10*24*time.Hour)
+	expect("Signed in to Codex", "Signed in as ada@example.com (Plus).")
+	// The same state again is no news: a rewrite with a new expiry.
+	e.writeLogin(t, 9*24*time.Hour)
+	e.removeLogin(t)
+	expect("Signed out of Codex", "codex login") // and nothing in between
+
+	select {
+	case err := <-exited:
+		t.Fatalf("the app exited early: %v", err)
+	default:
+	}
+	checkRaceReports(t, e.raceLog)
+}
+
+// followed waits at most followWithin for cond: the bound on how fast the
+// tray follows a change of auth.json.
+func followed(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(followWithin)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tray menu did not show %s within %s of the change", what, followWithin)
+		}
+		<-time.After(20 * time.Millisecond)
+	}
+	t.Logf("the tray menu showed %s %s after the change", what, time.Since(start).Round(time.Millisecond))
+}
+
+// click sends a dbusmenu "clicked" event for the item labelled label.
+func click(t *testing.T, menu dbus.BusObject, layout menuNode, label string) {
+	t.Helper()
+	it := layout.find(label)
+	if it == nil {
+		t.Fatalf("no %q in the tray menu: %s", label, layout)
+	}
+	if call := menu.Call(menuInterface+".Event", 0, it.id, "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
+		t.Fatalf("clicking %q over D-Bus: %v", label, call.Err)
+	}
+}
+
+// waitWindow waits for a mapped X window titled title.
+func waitWindow(t *testing.T, title string) {
+	t.Helper()
+	if _, err := exec.LookPath("xwininfo"); err != nil {
+		t.Logf("xwininfo not installed; not checking that %q opened", title)
+		return
+	}
+	waitFor(t, "the window "+title, func() bool {
+		out, _ := exec.Command("xwininfo", "-root", "-tree").Output()
+		return bytes.Contains(out, []byte(`"`+title+`"`))
+	})
+}
+
+func tooltipText(t *testing.T, item dbus.BusObject) string {
+	t.Helper()
+	v, err := item.GetProperty(itemInterface + ".ToolTip")
+	if err != nil {
+		t.Fatalf("reading ToolTip: %v", err)
+	}
+	return fmt.Sprint(v.Value())
 }
 
 // checkRaceReports fails the test for every data race the app reported,
@@ -245,12 +427,24 @@ func (n menuNode) enabled() bool {
 	return b
 }
 
-func (n *menuNode) find(label string) *menuNode {
+func (n menuNode) find(label string) *menuNode {
 	if n.label() == label {
-		return n
+		return &n
 	}
 	for i := range n.children {
 		if f := n.children[i].find(label); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func (n menuNode) findPrefix(prefix string) *menuNode {
+	if strings.HasPrefix(n.label(), prefix) {
+		return &n
+	}
+	for i := range n.children {
+		if f := n.children[i].findPrefix(prefix); f != nil {
 			return f
 		}
 	}

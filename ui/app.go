@@ -1,0 +1,455 @@
+// Package ui owns everything the user sees: the tray icon and its menu, the
+// status and settings windows, notifications and (later) the chat window. It
+// does no file, keychain or network I/O: core does that through Options, off
+// the UI goroutine, and every result reaches the widgets through one fyne.Do
+// seam per window.
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
+
+	"github.com/codextray/codextray/assets"
+	"github.com/codextray/codextray/core/appdata"
+	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/login"
+)
+
+// AppID is the application ID, the same as in FyneApp.toml.
+const AppID = appdata.AppID
+
+// ErrNoDisplay is returned by Run when there is no graphical session to show
+// a tray in.
+var ErrNoDisplay = errors.New(`no display found: the tray needs a graphical session; use "codextray status" on the command line`)
+
+// backendEvery is how often models and usage are fetched again while the
+// app runs (the menu cannot tell when it is opened).
+const backendEvery = 5 * time.Minute
+
+// Run starts the tray app and blocks until the user quits it. It must be
+// called from the main goroutine.
+func Run(opts Options) error {
+	if err := checkDisplay(runtime.GOOS, os.Getenv); err != nil {
+		return err
+	}
+	a := app.NewWithID(AppID)
+	desk, ok := a.(desktop.App)
+	if !ok {
+		return errors.New(`this platform has no system tray: use "codextray status" on the command line`)
+	}
+	a.SetIcon(assets.AppIcon)
+
+	c := newController(a, opts)
+	t := newTray(desk, c.menuActions())
+	c.views = append(c.views, t)
+	// A left click on the icon opens the chat. It must be set before the
+	// tray item exists: the item says then whether it is only a menu.
+	systray.SetOnTapped(func() { fyne.Do(c.openChat) })
+	t.show(c.snapshot())
+
+	parent := opts.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	c.ctx = ctx
+	stopQuit := context.AfterFunc(parent, func() { fyne.Do(a.Quit) })
+	defer stopQuit()
+	done := make(chan struct{})
+	go func() { defer close(done); c.run(ctx) }()
+	a.Run()
+	cancel()
+	<-done
+	return nil
+}
+
+// controller owns the current viewState and the goroutines that change it:
+// the login watch, backend fetches and the user's actions. Views are
+// rebuilt from snapshots, with changes coalesced through a channel of
+// capacity one.
+type controller struct {
+	app   fyne.App
+	prefs fyne.Preferences
+	opts  Options
+	now   func() time.Time
+	ctx   context.Context // the app's lifetime; background work stops with it
+
+	mu            sync.Mutex
+	state         viewState
+	refreshFailed bool   // the last refresh of the current login failed
+	loginKey      string // who is signed in, to refetch models and usage on a change
+
+	rebuild         chan struct{} // capacity 1
+	settingsChanged chan struct{} // capacity 1
+	fetching        atomic.Bool
+
+	notes    *notifier
+	views    []view
+	status   *statusWindow
+	settings *settingsWindow
+	signIn   *signInWindow
+	chat     fyne.Window // the placeholder until the chat window exists
+}
+
+// view is a window or the tray; update applies a state through the view's
+// own fyne.Do seam.
+type view interface{ update(viewState) }
+
+func newController(a fyne.App, opts Options) *controller {
+	c := &controller{
+		app: a, prefs: a.Preferences(), opts: opts, now: time.Now, ctx: context.Background(),
+		rebuild: make(chan struct{}, 1), settingsChanged: make(chan struct{}, 1),
+	}
+	c.notes = &notifier{prefs: c.prefs, now: c.now, send: func(n *fyne.Notification) {
+		fyne.Do(func() { a.SendNotification(n) })
+	}}
+	c.state = viewState{
+		Now: c.now(), ChosenModel: c.prefs.String(appdata.PrefDefaultModel),
+		SnoozedUntil: c.notes.snoozedUntil(), NotificationsOn: c.prefs.BoolWithFallback(appdata.PrefNotifications, true),
+		HasBackend: opts.Backend != nil, HasLogin: opts.Login != nil,
+	}
+	c.status = &statusWindow{c: c}
+	c.settings = &settingsWindow{c: c}
+	c.signIn = &signInWindow{app: a}
+	c.views = append(c.views, c.status, c.settings)
+	return c
+}
+
+// settingsFrom reads the login settings the Settings window stores.
+func settingsFrom(p fyne.Preferences) login.Settings {
+	hours := func(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
+	return login.Settings{
+		Reminder:       hours(p.FloatWithFallback(appdata.PrefReminderHours, 24)),
+		MirrorEnabled:  p.BoolWithFallback(appdata.PrefMirrorEnabled, true),
+		MaintainMirror: true,
+		KeepAlive:      hours(p.FloatWithFallback(appdata.PrefKeepAliveHours, 0)),
+	}
+}
+
+// run follows the login and the clock until ctx ends.
+func (c *controller) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() { defer wg.Done(); c.render(ctx) }()
+
+	statuses, stopWatch := c.watch(ctx, &wg)
+	defer func() { stopWatch() }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	poll := time.NewTicker(backendEvery)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case st, ok := <-statuses:
+			if !ok {
+				statuses = nil
+				continue
+			}
+			c.onStatus(st)
+		case <-c.settingsChanged:
+			stopWatch()
+			statuses, stopWatch = c.watch(ctx, &wg)
+		case r, ok := <-c.opts.Requests:
+			if !ok {
+				c.opts.Requests = nil
+				continue
+			}
+			fyne.Do(func() { c.open(r) })
+		case <-tick.C:
+			c.update(func(v *viewState) { v.Now = c.now() })
+		case <-poll.C:
+			c.fetchBackend()
+		}
+	}
+}
+
+// watch starts Options.Watch with the current settings; stop ends it.
+func (c *controller) watch(ctx context.Context, wg *sync.WaitGroup) (<-chan auth.Status, func()) {
+	if c.opts.Watch == nil {
+		return nil, func() {}
+	}
+	wctx, stop := context.WithCancel(ctx)
+	out := make(chan auth.Status)
+	set := settingsFrom(c.prefs)
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = c.opts.Watch(wctx, set, out) }()
+	return out, stop
+}
+
+// render applies the latest state to every view each time it changes.
+func (c *controller) render(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.rebuild:
+			v := c.snapshot()
+			for _, vw := range c.views {
+				vw.update(v)
+			}
+		}
+	}
+}
+
+func (c *controller) snapshot() viewState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// update changes the state and asks for a rebuild; changes made before the
+// rebuild runs are coalesced into it.
+func (c *controller) update(f func(*viewState)) {
+	c.mu.Lock()
+	f(&c.state)
+	c.mu.Unlock()
+	select {
+	case c.rebuild <- struct{}{}:
+	default:
+	}
+}
+
+// onStatus takes a new login status from the watch.
+func (c *controller) onStatus(st auth.Status) {
+	key := st.Mode + "|" + st.AccountID + "|" + st.APIKey
+	var changedLogin, signedIn, failed bool
+	c.update(func(v *viewState) {
+		v.Status, v.HaveStatus, v.Now = st, true, c.now()
+		signedIn = v.signedIn()
+		if !signedIn {
+			v.Usage, v.UsageErr = nil, ""
+		}
+		if st.State != auth.StateLoggedOut && st.State != auth.StateError {
+			v.RestoreReason = ""
+		}
+		if st.State == auth.StateValid || st.State == auth.StateExpiring {
+			c.refreshFailed = false // a fresh token ends any failure
+		}
+		changedLogin = key != c.loginKey
+		c.loginKey = key
+		failed = c.refreshFailed
+	})
+	c.notes.observe(st, failed)
+	if signedIn && changedLogin {
+		c.fetchBackend()
+	}
+	if (st.State == auth.StateLoggedOut || st.State == auth.StateError) && c.opts.Login != nil {
+		go c.checkRestore()
+	}
+}
+
+// fetchBackend fetches models and usage in the background, one fetch at a
+// time.
+func (c *controller) fetchBackend() {
+	if c.opts.Backend == nil || !c.fetching.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer c.fetching.Store(false)
+		ctx, cancel := context.WithTimeout(c.ctx, time.Minute)
+		defer cancel()
+		models, merr := c.opts.Backend.Models(ctx)
+		var usage Usage
+		var uerr error
+		if c.snapshot().Status.Mode == "chatgpt" {
+			usage, uerr = c.opts.Backend.Usage(ctx)
+		} else {
+			uerr = errNoUsage
+		}
+		c.update(func(v *viewState) {
+			if merr == nil {
+				v.Models = &models
+			}
+			switch {
+			case uerr == nil:
+				v.Usage, v.UsageErr = &usage, ""
+			case errors.Is(uerr, errNoUsage):
+				v.Usage, v.UsageErr = nil, ""
+			default:
+				v.UsageErr = uerr.Error()
+			}
+		})
+	}()
+}
+
+var errNoUsage = errors.New("no usage windows for this login")
+
+func (c *controller) checkRestore() {
+	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+	defer cancel()
+	reason, ok, err := c.opts.Login.RestoreOffer(ctx)
+	c.update(func(v *viewState) {
+		v.RestoreReason = ""
+		if ok && err == nil {
+			v.RestoreReason = reason
+		}
+	})
+}
+
+// The actions below run on the UI goroutine and do their work off it.
+
+func (c *controller) menuActions() menuActions {
+	return menuActions{
+		OpenChat: c.openChat, Status: c.status.open, Refresh: c.onRefresh, Restore: c.onRestore,
+		SignIn: c.onSignIn, Settings: c.settings.open, ChooseModel: c.chooseModel, Quit: c.app.Quit,
+	}
+}
+
+func (c *controller) onRefresh() {
+	if c.opts.Login == nil {
+		return
+	}
+	c.runAction("Refreshing…", func(ctx context.Context) (string, error) {
+		msg, err := c.opts.Login.Refresh(ctx)
+		if err != nil {
+			return "", errors.New("Refresh failed: " + err.Error())
+		}
+		return msg, nil
+	}, func(err error) {
+		c.mu.Lock()
+		c.refreshFailed = err != nil
+		st := c.state.Status
+		c.mu.Unlock()
+		c.notes.observe(st, err != nil)
+		if err == nil {
+			c.fetchBackend()
+		}
+	})
+}
+
+func (c *controller) onRestore() {
+	if c.opts.Login == nil {
+		return
+	}
+	c.runAction("Restoring the login…", func(ctx context.Context) (string, error) {
+		msg, err := c.opts.Login.Restore(ctx)
+		if err != nil {
+			return "", errors.New("Restore failed: " + err.Error())
+		}
+		return msg, nil
+	}, nil)
+}
+
+// runAction runs do off the UI goroutine with busy shown meanwhile, then
+// shows its sentence and calls after (off the UI goroutine too).
+func (c *controller) runAction(busy string, do func(context.Context) (string, error), after func(error)) {
+	if c.snapshot().Busy != "" {
+		return
+	}
+	c.update(func(v *viewState) { v.Busy = busy })
+	go func() {
+		ctx, cancel := context.WithTimeout(c.ctx, 2*time.Minute)
+		defer cancel()
+		msg, err := do(ctx)
+		if err != nil {
+			msg = err.Error()
+		}
+		c.update(func(v *viewState) { v.Busy, v.LastAction = "", msg })
+		if after != nil {
+			after(err)
+		}
+	}()
+}
+
+func (c *controller) onSignIn() {
+	if c.opts.SignIn == nil {
+		c.signIn.open()
+		return
+	}
+	go func() {
+		if err := c.opts.SignIn(); err != nil {
+			fyne.Do(c.signIn.open)
+			return
+		}
+		c.update(func(v *viewState) { v.LastAction = "Opened a terminal running “codex login”." })
+	}()
+}
+
+func (c *controller) chooseModel(slug string) {
+	c.prefs.SetString(appdata.PrefDefaultModel, slug)
+	c.update(func(v *viewState) { v.ChosenModel = slug })
+}
+
+// readStartAtLogin reads the OS entry; off the UI goroutine.
+func (c *controller) readStartAtLogin(sal StartAtLogin) {
+	on, err := sal.Enabled()
+	c.update(func(v *viewState) {
+		v.StartAtLogin = &on
+		if err != nil {
+			v.LastAction = "Start at login: " + err.Error()
+		}
+	})
+}
+
+// setStartAtLogin switches the OS entry; off the UI goroutine.
+func (c *controller) setStartAtLogin(on bool) {
+	sal := c.opts.StartAtLogin
+	if err := sal.SetEnabled(on); err != nil {
+		c.update(func(v *viewState) { v.LastAction = "Start at login: " + err.Error() })
+	}
+	c.readStartAtLogin(sal)
+}
+
+// snooze holds reminders back for d (zero resumes them).
+func (c *controller) snooze(d time.Duration) {
+	c.notes.snooze(d)
+	until := c.notes.snoozedUntil()
+	c.update(func(v *viewState) { v.SnoozedUntil = until })
+}
+
+// onSettingsChanged restarts the login watch with the new settings.
+func (c *controller) onSettingsChanged() {
+	select {
+	case c.settingsChanged <- struct{}{}:
+	default:
+	}
+}
+
+// open shows the window a later start asked for.
+func (c *controller) open(what string) {
+	switch what {
+	case "status":
+		c.status.open()
+	case "settings":
+		c.settings.open()
+	default:
+		c.openChat()
+	}
+}
+
+func (c *controller) openChat() {
+	if c.opts.OpenChat != nil {
+		c.opts.OpenChat()
+		return
+	}
+	if c.chat == nil {
+		c.chat = newChatPlaceholder(c.app, func() { c.chat = nil })
+	}
+	c.chat.Show()
+	c.chat.RequestFocus()
+}
+
+// checkDisplay reports ErrNoDisplay on the X11/Wayland platforms when neither
+// DISPLAY nor WAYLAND_DISPLAY is set; Fyne would otherwise fail deep in GLFW.
+func checkDisplay(goos string, env func(string) string) error {
+	switch goos {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		if env("DISPLAY") == "" && env("WAYLAND_DISPLAY") == "" {
+			return ErrNoDisplay
+		}
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/codextray/codextray/core/appdata"
+	"github.com/codextray/codextray/core/auth"
+)
+
+// prefSnoozeUntil is when held-back reminders may be shown again (RFC 3339);
+// only the tray app reads it.
+const prefSnoozeUntil = "snooze_until"
+
+// notifier turns the stream of login states into notifications: one per
+// transition, never one per repeat of the same state.
+type notifier struct {
+	prefs fyne.Preferences
+	send  func(*fyne.Notification)
+	now   func() time.Time
+
+	have bool
+	last string // the last key seen; see noteKey
+}
+
+// noteKey is the state as far as notifications care: an expired token
+// whose refresh failed is its own state.
+func noteKey(st auth.Status, refreshFailed bool) string {
+	if st.State == auth.StateExpired && refreshFailed {
+		return "expired_refresh_failed"
+	}
+	return string(st.State)
+}
+
+// badKey reports the states a returning login ends.
+func badKey(k string) bool {
+	switch k {
+	case string(auth.StateLoggedOut), string(auth.StateReloginRequired), string(auth.StateError),
+		"expired_refresh_failed":
+		return true
+	}
+	return false
+}
+
+// observe notes a status and sends the notification its transition calls
+// for, if any. refreshFailed says a refresh of this login has failed.
+func (n *notifier) observe(st auth.Status, refreshFailed bool) {
+	key := noteKey(st, refreshFailed)
+	prev, had := n.last, n.have
+	n.last, n.have = key, true
+	if had && prev == key {
+		return
+	}
+	note, reminder := notificationFor(st, key, prev, had)
+	if note == nil || !n.prefs.BoolWithFallback(appdata.PrefNotifications, true) {
+		return
+	}
+	if reminder && n.now().Before(n.snoozedUntil()) {
+		return
+	}
+	n.send(note)
+}
+
+// notificationFor is the notification for entering key from prev (had is
+// false at the first status). reminder says it asks the user to act, so a
+// snooze holds it back.
+func notificationFor(st auth.Status, key, prev string, had bool) (note *fyne.Notification, reminder bool) {
+	who := st.Email
+	if who == "" {
+		who = "your ChatGPT account"
+	}
+	switch key {
+	case string(auth.StateExpiring):
+		left := "soon"
+		if st.ExpiresInSeconds != nil {
+			left = "in " + auth.HumanDuration(time.Duration(*st.ExpiresInSeconds)*time.Second)
+		}
+		return fyne.NewNotification("Codex login expires "+left,
+			"The token of "+who+" expires "+left+". It is refreshed on next use; if that fails, sign in again with “codex login”."), true
+	case string(auth.StateReloginRequired):
+		return fyne.NewNotification("Sign in to Codex again",
+			"The token of "+who+" could not be refreshed. Sign in again with “codex login”."), true
+	case string(auth.StateLoggedOut):
+		return fyne.NewNotification("Signed out of Codex",
+			"Codex has no login any more. Sign in with “codex login”."), true
+	case "expired_refresh_failed":
+		body := "The token of " + who + " expired and could not be refreshed."
+		if st.Error != "" {
+			body += " " + st.Error
+		}
+		return fyne.NewNotification("Codex login expired", body+" Sign in again with “codex login” if it does not come back."), true
+	case string(auth.StateValid), string(auth.StateAPIKey):
+		if had && badKey(prev) {
+			return fyne.NewNotification("Signed in to Codex", signedInBody(st)), false
+		}
+	}
+	return nil, false
+}
+
+func signedInBody(st auth.Status) string {
+	if st.Mode == "apikey" {
+		return "Codex uses an API key (" + st.APIKey + ")."
+	}
+	s := "Signed in as " + st.Email
+	if st.Plan != "" {
+		s += " (" + auth.PlanName(st.Plan) + ")"
+	}
+	return s + "."
+}
+
+// snoozedUntil is the end of the current snooze; zero when none.
+func (n *notifier) snoozedUntil() time.Time {
+	t, err := time.Parse(time.RFC3339, n.prefs.String(prefSnoozeUntil))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// snooze holds reminders back for d from now; zero ends a snooze.
+func (n *notifier) snooze(d time.Duration) {
+	if d <= 0 {
+		n.prefs.RemoveValue(prefSnoozeUntil)
+		return
+	}
+	n.prefs.SetString(prefSnoozeUntil, n.now().Add(d).UTC().Format(time.RFC3339))
+}

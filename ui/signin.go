@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// loginCommand is what signs Codex in again.
+const loginCommand = "codex login"
+
+// signInWindow shows the sign-in command with a Copy button, for when no
+// terminal could be opened.
+type signInWindow struct {
+	app fyne.App
+	win fyne.Window
+}
+
+// open shows the window; UI goroutine.
+func (s *signInWindow) open() {
+	if s.win == nil {
+		s.win = s.app.NewWindow("Codex Tray — Sign in again")
+		s.win.SetContent(s.build())
+		s.win.SetOnClosed(func() { s.win = nil })
+	}
+	s.win.Show()
+	s.win.RequestFocus()
+}
+
+func (s *signInWindow) build() fyne.CanvasObject {
+	intro := widget.NewLabel("No terminal could be opened. Run this command in a terminal to sign Codex in again:")
+	intro.Wrapping = fyne.TextWrapWord
+	cmd := widget.NewLabelWithStyle(loginCommand, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	copyBtn := widget.NewButton("Copy", func() { s.app.Clipboard().SetContent(loginCommand) })
+	closeBtn := widget.NewButton("Close", func() { s.win.Close() })
+	return container.NewPadded(container.NewVBox(
+		intro,
+		container.NewBorder(nil, nil, nil, copyBtn, cmd),
+		container.NewHBox(closeBtn),
+	))
+}
+
+// newChatPlaceholder is the window "Open Chat" shows until the chat window
+// exists; closed calls onClosed.
+func newChatPlaceholder(a fyne.App, onClosed func()) fyne.Window {
+	w := a.NewWindow("Codex Tray — Chat")
+	msg := widget.NewLabel("The chat window is coming in a later version.\nMeanwhile, chat from a terminal: codextray chat \"your question\"")
+	msg.Wrapping = fyne.TextWrapWord
+	w.SetContent(container.NewPadded(msg))
+	w.Resize(fyne.NewSize(420, 0))
+	w.SetOnClosed(onClosed)
+	return w
+}
