@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/history"
 	"github.com/codextray/codextray/core/provider"
 )
 
@@ -49,6 +51,8 @@ type chatEvent struct {
 	RateLimits *provider.RateLimits `json:"rate_limits,omitempty"`
 	Code       string               `json:"code,omitempty"`
 	Message    string               `json:"message,omitempty"`
+	// Conversation is the history id of the conversation, on "done".
+	Conversation int64 `json:"conversation,omitempty"`
 }
 
 func runChat(ctx context.Context, args []string, env Env) int {
@@ -58,6 +62,8 @@ func runChat(ctx context.Context, args []string, env Env) int {
 	var images stringList
 	fs.Var(&images, "image", "attach an image (PNG, JPEG, GIF or WebP); repeatable")
 	asJSON := fs.Bool("json", false, "print one JSON event per line")
+	noHistory := fs.Bool("no-history", false, "do not record the conversation in the history")
+	continueID := fs.Int64("continue", 0, "add this turn to conversation `ID` of the history")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return ExitUsage
@@ -79,7 +85,12 @@ func runChat(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "codextray chat: the prompt is empty")
 		return ExitUsage
 	}
+	if *noHistory && *continueID != 0 {
+		fmt.Fprintln(env.Stderr, "codextray chat: --continue needs the history; drop --no-history")
+		return ExitUsage
+	}
 	var imgs []provider.Image
+	var attachments []history.Attachment
 	for _, p := range images {
 		img, err := provider.LoadImage(p)
 		if err != nil {
@@ -87,6 +98,15 @@ func runChat(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 		imgs = append(imgs, img)
+		attachments = append(attachments, history.Attachment{MIME: img.MIME, Data: img.Data, Name: filepath.Base(p)})
+	}
+	var rec *chatRecord
+	if !*noHistory {
+		var code int
+		if rec, code = startRecord(ctx, env, *continueID); code != ExitOK {
+			return code
+		}
+		defer rec.close()
 	}
 
 	out := chatOutput{env: env, json: *asJSON}
@@ -121,16 +141,24 @@ func runChat(ctx context.Context, args []string, env Env) int {
 		}
 	}
 
-	s, err := client.Stream(ctx, provider.TurnRequest{Model: *model, Effort: *effort,
-		Input: []provider.Item{provider.UserMessage(prompt, imgs...)}})
+	req := provider.TurnRequest{Model: *model, Effort: *effort, Input: []provider.Item{provider.UserMessage(prompt, imgs...)}}
+	if rec != nil {
+		if err := rec.begin(ctx, &req, prompt, attachments); err != nil {
+			fmt.Fprintln(env.Stderr, "codextray chat: cannot record the conversation:", err)
+			return ExitFailure
+		}
+	}
+	var turn provider.Turn
+	s, err := client.Stream(ctx, req)
 	if err != nil {
+		rec.finish(ctx, &turn, err)
 		return out.fail(err)
 	}
 	defer s.Close()
-	var turn provider.Turn
 	for s.Next() {
 		ev := s.Event()
 		text := turn.Add(ev)
+		rec.event(ev, text)
 		switch e := ev.(type) {
 		case provider.ReasoningSummaryDelta:
 			if out.json {
@@ -140,7 +168,7 @@ func runChat(ctx context.Context, args []string, env Env) int {
 		case provider.Completed:
 			rl := s.RateLimits()
 			if out.json {
-				out.line(chatEvent{Type: "done", Model: *model, Usage: &e.Usage, RateLimits: &rl})
+				out.line(chatEvent{Type: "done", Model: *model, Usage: &e.Usage, RateLimits: &rl, Conversation: rec.id()})
 			}
 		}
 		if text != "" {
@@ -151,6 +179,7 @@ func runChat(ctx context.Context, args []string, env Env) int {
 			}
 		}
 	}
+	rec.finish(ctx, &turn, s.Err())
 	if err := s.Err(); err != nil {
 		if !out.json && turn.Text.Len() > 0 {
 			fmt.Fprintln(env.Stdout)
@@ -162,8 +191,12 @@ func runChat(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintln(env.Stdout)
 		}
 		u := turn.Usage
-		fmt.Fprintf(env.Stderr, "%s · %d tokens in (%d cached) · %d out (%d reasoning)\n",
+		fmt.Fprintf(env.Stderr, "%s · %d tokens in (%d cached) · %d out (%d reasoning)",
 			*model, u.InputTokens, u.CachedInputTokens, u.OutputTokens, u.ReasoningTokens)
+		if id := rec.id(); id != 0 {
+			fmt.Fprintf(env.Stderr, " · conversation %d (continue with --continue %d)", id, id)
+		}
+		fmt.Fprintln(env.Stderr)
 	}
 	return ExitOK
 }

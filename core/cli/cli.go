@@ -64,6 +64,8 @@ func Run(args []string, env Env) int {
 		return runRefresh(ctx, args[1:], env)
 	case "restore":
 		return runRestore(ctx, args[1:], env)
+	case "history":
+		return runHistory(ctx, args[1:], env)
 	case "models":
 		return runModels(ctx, args[1:], env)
 	case "usage":
@@ -91,7 +93,8 @@ func printUsage(w io.Writer) {
   codextray restore                 put back a lost login from the keychain mirror
   codextray models [--json]         the models your login can use
   codextray usage [--json]          the 5-hour and weekly usage windows
-  codextray chat [--model SLUG] [--effort LEVEL] [--image FILE]... [--json] PROMPT|-
+  codextray chat [--model SLUG] [--effort LEVEL] [--image FILE]... [--json] [--no-history] [--continue ID] PROMPT|-
+  codextray history list|show ID|search QUERY|export ID DIR [--json]
   codextray version
 
 Exit codes: 0 success, 1 failure, 2 bad usage, 3 login needed, 4 usage limit reached.

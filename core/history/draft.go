@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ func (s *Store) BeginAnswer(ctx context.Context, conversationID int64, model, ef
 		return nil, err
 	}
 	m.ID = id
+	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET writer_pid = ? WHERE id = ?`, os.Getpid(), id); err != nil {
+		return nil, err
+	}
 	d := &Draft{store: s, msg: m, stop: make(chan struct{}), done: make(chan struct{})}
 	go d.saveLoop()
 	return d, nil

@@ -67,6 +67,13 @@ var migrations = []string{
 		INSERT INTO messages_fts(rowid, text, reasoning) VALUES (new.id, new.text, new.reasoning);
 	END;
 	INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`,
+
+	// 4: the process writing a streaming answer, so a crash is recognised at
+	// once on the next start.
+	// The backend session id (prompt_cache_key) of a conversation, so that a
+	// continued conversation keeps its cache.
+	`ALTER TABLE messages ADD COLUMN writer_pid INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE conversations ADD COLUMN session_id TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the version this build writes.

@@ -32,6 +32,16 @@ const (
 // for this long was cut off by a crash; it shows as interrupted.
 const staleAfter = 3 * time.Second
 
+// writerGone reports whether the process streaming a message is gone: it no
+// longer exists, or (where that cannot be told, or the pid was reused) it
+// has not saved for staleAfter.
+func writerGone(pid int64, updated time.Time) bool {
+	if pid > 0 && pid != int64(os.Getpid()) && !processAlive(int(pid)) {
+		return true
+	}
+	return time.Since(updated) > staleAfter
+}
+
 // Store is the history database.
 type Store struct {
 	db   *sql.DB
@@ -48,6 +58,7 @@ type Conversation struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Messages  int       `json:"messages"`
+	SessionID string    `json:"session_id,omitempty"`
 }
 
 // Attachment is an image sent with a message.
@@ -161,8 +172,14 @@ func titleFrom(text string) string {
 
 // NewConversation starts a conversation titled from its first message.
 func (s *Store) NewConversation(ctx context.Context, firstMessage string) (int64, error) {
+	return s.StartConversation(ctx, firstMessage, "")
+}
+
+// StartConversation starts a conversation titled from its first message,
+// with the backend session id its turns use.
+func (s *Store) StartConversation(ctx context.Context, firstMessage, sessionID string) (int64, error) {
 	t := now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`, titleFrom(firstMessage), t, t)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO conversations(title, created_at, updated_at, session_id) VALUES (?, ?, ?, ?)`, titleFrom(firstMessage), t, t, sessionID)
 	if err != nil {
 		return 0, fmt.Errorf("cannot save the conversation: %w", err)
 	}
@@ -242,8 +259,8 @@ func (s *Store) Conversations(ctx context.Context, limit, offset int) ([]Convers
 func (s *Store) Conversation(ctx context.Context, id int64) (Conversation, []Message, error) {
 	var c Conversation
 	var created, updated int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, title, created_at, updated_at FROM conversations WHERE id = ? AND deleted_at IS NULL`, id).
-		Scan(&c.ID, &c.Title, &created, &updated)
+	err := s.db.QueryRowContext(ctx, `SELECT id, title, created_at, updated_at, session_id FROM conversations WHERE id = ? AND deleted_at IS NULL`, id).
+		Scan(&c.ID, &c.Title, &created, &updated, &c.SessionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, nil, ErrNotFound
 	}
@@ -251,7 +268,7 @@ func (s *Store) Conversation(ctx context.Context, id int64) (Conversation, []Mes
 		return c, nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, role, text, reasoning, model, effort, usage, state, error, items, created_at, updated_at
+	rows, err := s.db.QueryContext(ctx, `SELECT id, role, text, reasoning, model, effort, usage, state, error, items, created_at, updated_at, writer_pid
 		FROM messages WHERE conversation_id = ? ORDER BY id`, id)
 	if err != nil {
 		return c, nil, err
@@ -260,13 +277,13 @@ func (s *Store) Conversation(ctx context.Context, id int64) (Conversation, []Mes
 	byID := map[int64]int{}
 	for rows.Next() {
 		m := Message{ConversationID: id}
-		var created, updated int64
-		if err := rows.Scan(&m.ID, &m.Role, &m.Text, &m.Reasoning, &m.Model, &m.Effort, &m.Usage, &m.State, &m.Error, &m.Items, &created, &updated); err != nil {
+		var created, updated, writer int64
+		if err := rows.Scan(&m.ID, &m.Role, &m.Text, &m.Reasoning, &m.Model, &m.Effort, &m.Usage, &m.State, &m.Error, &m.Items, &created, &updated, &writer); err != nil {
 			rows.Close()
 			return c, nil, err
 		}
 		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
-		if m.State == StateStreaming && time.Since(m.UpdatedAt) > staleAfter {
+		if m.State == StateStreaming && writerGone(writer, m.UpdatedAt) {
 			m.State = StateInterrupted
 		}
 		byID[m.ID] = len(msgs)
