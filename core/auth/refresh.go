@@ -157,6 +157,15 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 	if err != nil {
 		var re *RefreshError
 		if errors.As(err, &re) && re.Permanent {
+			if re.Message == msgRefreshReused {
+				// Codex re-reads and posts outside its locks, taking them only
+				// to write: it may have spent this token a moment ago and now
+				// wait for our lock to write the new login. Let it, and adopt.
+				lock.Unlock()
+				if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
+					return doc, false, nil
+				}
+			}
 			r.remember(cur, re)
 		}
 		return cur, false, err
@@ -169,6 +178,29 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 		return cur, false, err
 	}
 	return next, true, nil
+}
+
+// ReuseGrace is how long a refresh answered refresh_token_reused waits for
+// the process that spent the token to write the new login.
+var ReuseGrace = 3 * time.Second
+
+// awaitOtherWriter polls the login until its tokens differ from cur, for at
+// most ReuseGrace; it returns the new login, or nil.
+func (r *Refresher) awaitOtherWriter(ctx context.Context, cur *Document) *Document {
+	deadline := time.Now().Add(ReuseGrace)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for time.Now().Before(deadline) {
+		if s := r.Loader.Load(ctx); s.Err == nil && s.Doc != nil && !SameTokens(cur, s.Doc) {
+			return s.Doc
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // commit writes the refreshed login where it was read from.
