@@ -45,7 +45,9 @@ func newRefreshFixture(t *testing.T) *refreshFixture {
 	}
 	f.srv = authtest.NewTokenServer(t, f.rt)
 	f.r = f.refresher()
-	t.Cleanup(func() { f.noSecrets() })
+	oldGrace := ReuseGrace
+	ReuseGrace = 100 * time.Millisecond
+	t.Cleanup(func() { ReuseGrace = oldGrace; f.noSecrets() })
 	return f
 }
 
@@ -828,5 +830,61 @@ func TestRefreshRequest(t *testing.T) {
 	}
 	if c := f.srv.Counts(); c.Bad != 0 {
 		t.Errorf("token server counted bad requests: %v", c)
+	}
+}
+
+// TestRefreshReusedByConcurrentWriterIsAdopted: Codex re-reads and posts
+// outside its locks, so it can spend the token while we hold them and then
+// wait for the locks to write. Our POST gets refresh_token_reused; we must
+// release the locks, let Codex write, and adopt its login instead of
+// declaring that a new sign-in is needed.
+func TestRefreshReusedByConcurrentWriterIsAdopted(t *testing.T) {
+	f := newRefreshFixture(t)
+	ReuseGrace = 5 * time.Second
+	f.r.Failures = NewFailureStore(t.TempDir())
+	seen := f.doc()
+	// "Codex" redeems the token first.
+	codex := f.refresher()
+	tr, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced")
+	if err != nil {
+		t.Fatalf("the other process's POST: %s", errText(err))
+	}
+	codexDoc, err := seen.WithRefreshedTokens(tr.IDToken, tr.AccessToken, tr.RefreshToken, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep our Refresh inside the locks until "Codex" waits for them.
+	h := holdLock(t, filepath.Join(f.home, "auth.json.lock"))
+	out := f.refreshAsync(f.r, seen)
+	waitUntil(t, 5*time.Second, "Refresh holds auth.lock", func() bool { held, _ := flockState(t, filepath.Join(f.home, "auth.lock")); return held })
+	// "Codex" now waits for the locks to write its login.
+	wrote := make(chan error, 1)
+	go func() {
+		lock, err := LockForCommit(context.Background(), f.home)
+		if err != nil {
+			wrote <- err
+			return
+		}
+		defer lock.Unlock()
+		data, _ := codexDoc.Marshal()
+		wrote <- WriteAuthFile(f.authPath(), data)
+	}()
+	waitUntil(t, 5*time.Second, "the other writer waits for auth.lock", func() bool { _, w := flockState(t, filepath.Join(f.home, "auth.lock")); return w })
+	h.release()
+	o := wait(t, out, 10*time.Second)
+	if err := <-wrote; err != nil {
+		t.Fatalf("the other process's write: %v", err)
+	}
+	if o.err != nil {
+		t.Fatalf("Refresh: %s, want the other process's login adopted", errText(o.err))
+	}
+	if o.res.Refreshed || !SameTokens(o.res.Doc, codexDoc) {
+		t.Errorf("refreshed=%v, adopted the other process's tokens: %v", o.res.Refreshed, SameTokens(o.res.Doc, codexDoc))
+	}
+	if f.r.Failures.Current() != nil {
+		t.Errorf("a failure was remembered")
+	}
+	if c := f.srv.Counts(); c.Issued != 1 || c.Reused != 1 {
+		t.Errorf("token server: %v, want 1 issued (to the other process) and our 1 reuse", c)
 	}
 }
