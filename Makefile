@@ -12,7 +12,8 @@ TEST_SESSION = packaging/linux/test-session.sh
 TRAY_STATES = valid expiring expired relogin error apikey
 ICON_SIZES  = 256 128 64 32 16
 
-.PHONY: all build run deps-run deps-test test lint bench icons clean
+.PHONY: all build run deps-run deps-test test lint bench icons clean \
+	deps-package package package-macos packages-for-test
 
 all: build
 
@@ -30,7 +31,7 @@ run: deps-run build
 
 # Tests run inside a throwaway session: D-Bus, an unlocked gnome-keyring and
 # Xvfb (see test-session.sh). CODEXTRAY_REAL_CODEX is the real Codex binary.
-test: deps-test
+test: deps-test packages-for-test
 	@codex=$$(bash "$(REAL_CODEX_SH)" "$(REAL_CODEX_DIR)") || { echo "make test: cannot install the real Codex CLI" >&2; exit 1; }; \
 	echo "make test: real Codex CLI at $$codex"; \
 	CODEXTRAY_REAL_CODEX="$$codex" $(TEST_SESSION) sh -c '$(GO) vet -tags $(TAGS) ./... && $(GO) test -race -tags $(TAGS) ./...'
@@ -55,3 +56,37 @@ icons:
 
 clean:
 	rm -rf bin
+
+# Release packages into bin/package (packaging/package.sh; PACKAGING.md): the
+# Linux tarball, the .deb, the Windows .exe, the vendored source tarball with
+# the Flatpak manifest, and macOS's Info.plist. The fyne tool is pinned: v1.7.4
+# is the newest on the module proxy and builds with Go 1.26. The packages are
+# rebuilt only when a non-test file of the work tree is newer than SHA256SUMS.
+FYNE_TOOLS_VERSION ?= v1.7.4
+FYNE        ?= $(CURDIR)/.cache/fyne-$(FYNE_TOOLS_VERSION)/fyne
+PACKAGE_DIR ?= bin/package
+PACKAGE_INPUTS = $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null | grep -v '_test\.go$$'))
+
+deps-package:
+	packaging/linux/build-deps.sh package
+
+$(FYNE):
+	GOBIN=$(dir $(FYNE)) $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
+
+package: deps-package | $(FYNE)
+	@$(MAKE) --no-print-directory $(PACKAGE_DIR)/SHA256SUMS
+
+$(PACKAGE_DIR)/SHA256SUMS: $(PACKAGE_INPUTS) | $(FYNE)
+	packaging/package.sh $(PACKAGE_DIR) $(FYNE)
+
+# On a Mac: "Codex Tray.app" without a Dock icon, zipped (packaging/macos/package.sh).
+package-macos: | $(FYNE)
+	packaging/macos/package.sh $(PACKAGE_DIR) $(FYNE)
+
+# With CI=true or CODEXTRAY_TEST_PACKAGING=1, `make test` builds the packages
+# before the tests, once, outside go test's timeout; packaging/packaging_test.go
+# checks them (its own `make package` then finds them up to date).
+packages-for-test:
+	@if [ "$${CI:-}" = true ] || [ "$${CODEXTRAY_TEST_PACKAGING:-}" = 1 ]; then \
+		$(MAKE) --no-print-directory package; \
+	fi
