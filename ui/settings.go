@@ -50,11 +50,14 @@ type settingsWindow struct {
 func (s *settingsWindow) open() {
 	if s.win == nil {
 		s.win = s.c.app.NewWindow("Codex Tray — Settings")
-		s.win.SetContent(s.build())
-		s.win.Resize(fyne.NewSize(480, 0))
+		content := s.build()
+		s.show(s.c.snapshot()) // first, so the window is sized to the rows
+		s.win.SetContent(content)
+		s.win.Resize(fyne.NewSize(480, content.MinSize().Height))
 		s.win.SetOnClosed(func() { s.win = nil })
+	} else {
+		s.show(s.c.snapshot())
 	}
-	s.show(s.c.snapshot())
 	s.win.Show()
 	s.win.RequestFocus()
 }

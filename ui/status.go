@@ -39,11 +39,14 @@ type statusWindow struct {
 func (s *statusWindow) open() {
 	if s.win == nil {
 		s.win = s.c.app.NewWindow("Codex Tray — Status")
-		s.win.SetContent(s.build())
-		s.win.Resize(fyne.NewSize(560, 0))
+		content := s.build()
+		s.show(s.c.snapshot()) // first, so the window is sized to the rows
+		s.win.SetContent(content)
+		s.win.Resize(fyne.NewSize(560, content.MinSize().Height))
 		s.win.SetOnClosed(func() { s.win = nil })
+	} else {
+		s.show(s.c.snapshot())
 	}
-	s.show(s.c.snapshot())
 	s.win.Show()
 	s.win.RequestFocus()
 }
@@ -122,7 +125,26 @@ func headline(v viewState) string {
 	if !v.HaveStatus {
 		return "Reading the Codex login…"
 	}
-	return strings.ReplaceAll(v.Status.Message, "`", "“")
+	return curlyQuotes(v.Status.Message)
+}
+
+// curlyQuotes turns core's `code` quotes into “code” for display.
+func curlyQuotes(s string) string {
+	var b strings.Builder
+	open := true
+	for _, r := range s {
+		if r == '`' {
+			if open {
+				b.WriteString("“")
+			} else {
+				b.WriteString("”")
+			}
+			open = !open
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func actionLine(v viewState) string {
@@ -181,7 +203,11 @@ func statusRows(v viewState) [][2]string {
 		add("Usage", "unavailable: "+firstLine(v.UsageErr, 120))
 	}
 	if v.Models != nil {
-		add("Default model", v.chosenModel())
+		name := v.chosenModel()
+		if m, ok := v.Models.Find(name); ok {
+			name = modelName(m)
+		}
+		add("Default model", name)
 	}
 	add("Restore", v.RestoreReason)
 	add("Error", st.Error)

@@ -2,7 +2,10 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"image"
+	_ "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,11 +54,24 @@ func runTrayHelper() int {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}
-	if err := Run(Options{Version: "test", Watch: svc.Watch}); err != nil {
+	if err := Run(Options{Version: "test", Watch: svc.Watch, Backend: staticBackend{}}); err != nil {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}
 	return 0
+}
+
+// staticBackend stands in for the ChatGPT backend in the helper app.
+type staticBackend struct{}
+
+func (staticBackend) Models(context.Context) (ModelList, error) { return *testModels(), nil }
+
+func (staticBackend) Usage(context.Context) (Usage, error) {
+	now := time.Now()
+	return Usage{Windows: []UsageWindow{
+		{Minutes: 300, UsedPercent: 42, ResetsAt: now.Add(3 * time.Hour)},
+		{Minutes: 7 * 24 * 60, UsedPercent: 12, ResetsAt: now.Add(4 * 24 * time.Hour)},
+	}}, nil
 }
 
 // trayEnv is a private session for one app: the bus and display of the
@@ -168,6 +184,13 @@ func TestTrayOverDBus(t *testing.T) {
 	if st := layout.find("ada@example.com · Plus"); st.enabled() {
 		t.Error("the account line is enabled; want a disabled label")
 	}
+	waitFor(t, "the usage lines and the Models submenu", func() bool {
+		layout = getLayout(t, menuObj)
+		return layout.findPrefix("5 h: 42 % used · resets ") != nil && layout.find("GPT-5.2 Codex") != nil
+	})
+	if m := layout.find("GPT-5.2 Codex"); m.props["toggle-state"].Value() != int32(1) {
+		t.Errorf("the default model is not checked: %v", m.props)
+	}
 	for _, want := range []string{"Open Chat", "Status…", "Refresh now", "Sign in again…", "Settings…", "Quit"} {
 		if layout.find(want) == nil {
 			t.Errorf("no %q in the tray menu: %s", want, layout)
@@ -204,11 +227,15 @@ func TestTrayOverDBus(t *testing.T) {
 	waitWindow(t, "Codex Tray — Status")
 	if _, err := exec.LookPath("import"); err == nil {
 		shot := filepath.Join(artifactDir(t), "tray-host-status-window.png")
-		if out, err := exec.Command("import", "-window", "root", shot).CombinedOutput(); err != nil {
-			t.Errorf("screenshot: %v\n%s", err, out)
-		} else {
-			t.Logf("screenshot of the tray host with the status window: %s", shot)
-		}
+		// The window is mapped before it is drawn: shoot until it shows.
+		waitFor(t, "the status window drawn on screen", func() bool {
+			out, err := exec.Command("import", "-window", "root", shot).CombinedOutput()
+			if err != nil {
+				t.Fatalf("screenshot: %v\n%s", err, out)
+			}
+			return litPixels(t, shot) > 20000
+		})
+		t.Logf("screenshot of the tray host with the status window: %s", shot)
 	}
 
 	// A left click on the icon opens the chat.
@@ -340,6 +367,29 @@ func waitWindow(t *testing.T, title string) {
 		out, _ := exec.Command("xwininfo", "-root", "-tree").Output()
 		return bytes.Contains(out, []byte(`"`+title+`"`))
 	})
+}
+
+// litPixels counts the pixels of a screenshot that are not black.
+func litPixels(t *testing.T, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return 0 // caught while being written
+	}
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r+g+bl > 0x3000 {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func tooltipText(t *testing.T, item dbus.BusObject) string {
