@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,9 +31,6 @@ import (
 // statusLatencyLimit is DESIGN.md's bound from a change on disk to the
 // status --watch line that reports it.
 const statusLatencyLimit = 500 * time.Millisecond
-
-// codexClientID is the OAuth client id the Codex CLI refreshes with.
-const codexClientID = "app_EMoamEEZ73f0CkXaXp7hrann"
 
 var (
 	realCodexOnce sync.Once
@@ -114,7 +109,16 @@ type interopEnv struct {
 
 func newInteropEnv(t *testing.T) *interopEnv {
 	t.Helper()
-	e := &interopEnv{t: t, codex: realCodex(t), home: filepath.Join(t.TempDir(), "codex-home")}
+	codex := realCodex(t)
+	e := newTestEnv(t)
+	e.codex = codex
+	return e
+}
+
+// newTestEnv is an isolated user for codextray alone (no real Codex).
+func newTestEnv(t *testing.T) *interopEnv {
+	t.Helper()
+	e := &interopEnv{t: t, home: filepath.Join(t.TempDir(), "codex-home")}
 	if err := os.Mkdir(e.home, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -321,96 +325,6 @@ func TestInteropAPIKeyLoginLogout(t *testing.T) {
 	}
 }
 
-// tokenServer is a fake auth.openai.com token endpoint and a ChatGPT/OpenAI
-// backend that fails fast (real-codex.md appendix B), on 127.0.0.1 only.
-type tokenServer struct {
-	*httptest.Server
-	t *testing.T
-
-	mu      sync.Mutex
-	current string // the refresh token that is still valid (single use)
-	n       int
-	bodies  []map[string]string
-	issued  map[string]time.Time // access-token exp by refresh response
-	secrets []string             // every token handed out or accepted
-	got     chan struct{}        // a refresh answered with 200
-}
-
-func newTokenServer(t *testing.T, refreshToken string) *tokenServer {
-	s := &tokenServer{t: t, current: refreshToken, issued: map[string]time.Time{}, got: make(chan struct{}, 100)}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve)) // listens on 127.0.0.1
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	send := func(code int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
-	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/responses"):
-		send(http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "fake backend: bad request", "type": "invalid_request_error"}})
-		return
-	default:
-		send(http.StatusNotFound, map[string]any{"error": "not found"})
-		return
-	}
-
-	var req map[string]string
-	if err := json.Unmarshal(body, &req); err != nil {
-		send(http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "the body is not a JSON object of strings"})
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.bodies = append(s.bodies, req)
-	switch {
-	case req["client_id"] != codexClientID:
-		send(http.StatusUnauthorized, map[string]any{"error": "invalid_client"})
-		return
-	case req["grant_type"] != "refresh_token":
-		send(http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type"})
-		return
-	case req["refresh_token"] != s.current:
-		send(http.StatusUnauthorized, map[string]any{"error": "invalid_grant", "error_description": "refresh token already used"})
-		return
-	}
-	s.n++
-	now := time.Now().Truncate(time.Second)
-	exp := now.Add(time.Hour)
-	claims := authtest.Login{Expires: exp, Plan: "pro"}.Claims()
-	claims["iat"] = now.Unix()
-	access := authtest.Login{Expires: exp, Plan: "pro"}.Claims()
-	access["iat"] = now.Unix()
-	access["aud"] = []string{"https://api.openai.com/v1"}
-	access["client_id"] = codexClientID
-	access["jti"] = fmt.Sprintf("interop-%d", s.n) // tokens differ from any fixture's
-	claims["jti"] = access["jti"]
-	resp := map[string]any{
-		"id_token":      authtest.JWT(claims),
-		"access_token":  authtest.JWT(access),
-		"refresh_token": fmt.Sprintf("rt_interop_rotated_%04d_%d", s.n, time.Now().UnixNano()),
-		"expires_in":    3600,
-		"token_type":    "Bearer",
-	}
-	s.current = resp["refresh_token"].(string)
-	s.issued[exp.UTC().Format(time.RFC3339)] = exp
-	s.secrets = append(s.secrets, resp["id_token"].(string), resp["access_token"].(string), s.current)
-	send(http.StatusOK, resp)
-	s.got <- struct{}{}
-}
-
-func (s *tokenServer) isIssued(expiresAt string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.issued[expiresAt]
-	return ok
-}
-
 // replacements records when auth.json was (re)created in a directory.
 type replacements struct {
 	mu  sync.Mutex
@@ -464,6 +378,9 @@ type appServer struct {
 	mu      sync.Mutex
 	replies map[float64]chan map[string]any
 	stderr  bytes.Buffer
+
+	stopOnce sync.Once
+	stopped  func()
 }
 
 func (e *interopEnv) startAppServer(extra []string) *appServer {
@@ -500,7 +417,7 @@ func (e *interopEnv) startAppServer(extra []string) *appServer {
 			a.reply(id) <- m
 		}
 	}()
-	e.t.Cleanup(func() {
+	a.stopped = func() {
 		_ = a.stdin.Close()
 		// End the app-server, and anything it started, by its process group id.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -511,9 +428,13 @@ func (e *interopEnv) startAppServer(extra []string) *appServer {
 			e.t.Logf("codex app-server stderr:\n%s", a.stderr.String())
 			a.mu.Unlock()
 		}
-	})
+	}
+	e.t.Cleanup(a.stop)
 	return a
 }
+
+// stop ends the app-server now (it is also ended when the test ends).
+func (a *appServer) stop() { a.stopOnce.Do(a.stopped) }
 
 type lockedWriter struct {
 	mu *sync.Mutex
@@ -578,12 +499,10 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := newTokenServer(t, oldRT)
-	e.writeConfig(fmt.Sprintf("chatgpt_base_url = %q\nopenai_base_url = %q\n", srv.URL+"/backend-api/", srv.URL+"/v1"))
+	srv := authtest.NewTokenServer(t, oldRT)
+	e.writeConfig(srv.CodexConfig())
 	e.noTokens(func() []string {
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		return append([]string{oldDoc.Tokens["id_token"], oldDoc.Tokens["access_token"], oldRT}, srv.secrets...)
+		return append([]string{oldDoc.Tokens["id_token"], oldDoc.Tokens["access_token"], oldRT}, srv.Secrets()...)
 	})
 
 	w := e.watch()
@@ -597,7 +516,7 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 	// When Codex renames its new auth.json into place: the change on disk
 	// that the latency bound counts from.
 	replaced := watchReplacements(t, e.home)
-	a := e.startAppServer([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.URL + "/oauth/token", "RUST_LOG=codex_login=debug"})
+	a := e.startAppServer([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL(), "RUST_LOG=codex_login=debug"})
 	init := a.call(1, "initialize", map[string]any{"clientInfo": map[string]any{"name": "codextray-interop", "title": "codextray interop test", "version": "0.0.1"}}, 60*time.Second)
 	if init["error"] != nil {
 		t.Fatalf("initialize failed: %v", init["error"])
@@ -606,15 +525,12 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 	a.send(map[string]any{"id": 2, "method": "account/read", "params": map[string]any{"refreshToken": true}})
 
 	select {
-	case <-srv.got:
+	case <-srv.Got():
 	case <-time.After(30 * time.Second):
-		srv.mu.Lock()
-		bodies := len(srv.bodies)
-		srv.mu.Unlock()
-		t.Fatalf("codex app-server made no successful refresh within 30 s (%d token requests)", bodies)
+		t.Fatalf("codex app-server made no successful refresh within 30 s (token server: %v)", srv.Counts())
 	}
 
-	l := w.nextLine(5*time.Second, func(s auth.Status) bool { return s.ExpiresAt != wantOld && srv.isIssued(s.ExpiresAt) })
+	l := w.nextLine(5*time.Second, func(s auth.Status) bool { return s.ExpiresAt != wantOld && srv.IsIssued(s.ExpiresAt) })
 	st := l.st
 	if at := replaced.lastBefore(l.at); at.IsZero() {
 		t.Errorf("status --watch reported the refresh, but no replacement of auth.json was seen before it")
@@ -637,13 +553,15 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 	}
 
 	// What Codex sent, and what it wrote.
-	srv.mu.Lock()
-	req := srv.bodies[0]
-	current := srv.current
-	for i, b := range srv.bodies {
-		t.Logf("token request %d: refresh_reason %q", i+1, b["refresh_reason"])
+	reqs := srv.Requests()
+	req := reqs[0].Body
+	current := srv.Current()
+	for i, r := range reqs {
+		t.Logf("token request %d: refresh_reason %q, answered %d", i+1, r.Body["refresh_reason"], r.Status)
 	}
-	srv.mu.Unlock()
+	if c := srv.Counts(); c.Reused != 0 || c.Bad != 0 || c.Unknown != 0 {
+		t.Errorf("token server: %v", c)
+	}
 	if req["refresh_token"] != oldRT || !slices.Contains([]string{"forced", "proactive_expiry"}, req["refresh_reason"]) {
 		t.Errorf("first refresh request: refresh_token matches: %v, refresh_reason %q", req["refresh_token"] == oldRT, req["refresh_reason"])
 	}
@@ -661,7 +579,7 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 		t.Errorf("auth.json after the refresh does not hold the rotated refresh token")
 	}
 	once, code := e.status()
-	if code != ExitOK || !srv.isIssued(once.ExpiresAt) {
+	if code != ExitOK || !srv.IsIssued(once.ExpiresAt) {
 		t.Errorf("status --json after the refresh: exit %d expires_at %q, want 0 and an expiry the token server issued", code, once.ExpiresAt)
 	}
 }

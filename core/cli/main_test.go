@@ -20,6 +20,27 @@ import (
 // other processes writing the files, no shared state with the test).
 func TestMain(m *testing.M) {
 	if os.Getenv("CODEXTRAY_TEST_AS_CLI") == "1" {
+		// CODEXTRAY_TEST_BLOCK_BEFORE_RENAME=FILE: stop at the worst moment
+		// of a write of auth.json (the temp file complete, not yet renamed),
+		// create FILE to say so, and wait there to be killed.
+		if ready := os.Getenv("CODEXTRAY_TEST_BLOCK_BEFORE_RENAME"); ready != "" {
+			auth.BeforeRenameHook = func() {
+				if err := os.WriteFile(ready, []byte("before rename\n"), 0o600); err != nil {
+					os.Exit(97)
+				}
+				for { // blocked until killed; a bare select{} could end as a deadlock
+					time.Sleep(time.Hour)
+				}
+			}
+		}
+		// CODEXTRAY_TEST_START_GATE=1: start up, then wait for a line on
+		// stdin before running the command, so that several processes can
+		// be released at the same moment.
+		if os.Getenv("CODEXTRAY_TEST_START_GATE") == "1" {
+			if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+				os.Exit(98)
+			}
+		}
 		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n")}))
 	}

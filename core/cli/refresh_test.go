@@ -1,0 +1,399 @@
+package cli
+
+// `codextray refresh` as a real process: killed at the worst moment, and
+// racing the real Codex CLI for one single-use refresh token.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/auth/authtest"
+)
+
+// noDBus hides the session bus from a child: no keychain mirror, no
+// Secret Service touched.
+var noDBus = []string{"DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR="}
+
+// initialize does the app-server handshake.
+func (a *appServer) initialize() {
+	a.t.Helper()
+	init := a.call(1, "initialize", map[string]any{"clientInfo": map[string]any{"name": "codextray-interop", "title": "codextray interop test", "version": "0.0.1"}}, 60*time.Second)
+	if init["error"] != nil {
+		a.t.Fatalf("initialize failed: %v", init["error"])
+	}
+	a.send(map[string]any{"method": "initialized"})
+}
+
+// expiringLogin writes an expiring ChatGPT login with refresh token rt and
+// returns its bytes and its tokens.
+func (e *interopEnv) expiringLogin(rt string) ([]byte, []string) {
+	e.t.Helper()
+	doc := authtest.Login{Expires: time.Now().Add(2 * time.Minute).Truncate(time.Second), RefreshToken: rt, LastRefresh: time.Now().Add(-time.Minute)}.Document()
+	if err := authtest.WriteAtomic(e.authPath(), doc); err != nil {
+		e.t.Fatal(err)
+	}
+	var d struct{ Tokens map[string]string }
+	if err := json.Unmarshal(doc, &d); err != nil {
+		e.t.Fatal(err)
+	}
+	return doc, []string{d.Tokens["id_token"], d.Tokens["access_token"], rt}
+}
+
+// readLogin parses auth.json, failing the test if it is not a whole document.
+func (e *interopEnv) readLogin(when string) *auth.Document {
+	e.t.Helper()
+	doc, err := auth.ReadAuthFile(e.authPath())
+	if err != nil {
+		e.t.Fatalf("%s: auth.json is not a valid login: %v", when, err)
+	}
+	return doc
+}
+
+func (e *interopEnv) tempFiles() []string {
+	m, _ := filepath.Glob(filepath.Join(e.home, ".auth-*"))
+	return m
+}
+
+// TestRefreshKilledBeforeRename: `codextray refresh` is killed with SIGKILL
+// after its new auth.json is complete in the temp file and before the
+// rename. auth.json must be the whole old document; the next
+// `codextray refresh` succeeds and removes the temp file.
+func TestRefreshKilledBeforeRename(t *testing.T) {
+	e := newTestEnv(t)
+	const rt = "rt_kill9_original_0001"
+	old, oldTokens := e.expiringLogin(rt)
+	srv := authtest.NewTokenServer(t, rt)
+	e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
+	env := append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...)
+
+	ready := filepath.Join(t.TempDir(), "before-rename")
+	cmd := codextrayCmd(t, append(slices.Clone(env), e.env...), "refresh")
+	cmd.Env = append(cmd.Env, "CODEXTRAY_TEST_BLOCK_BEFORE_RENAME="+ready)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		select {
+		case err := <-exited:
+			e.record(out.String(), errb.String())
+			t.Fatalf("codextray refresh ended (%v) before reaching the rename; stderr: %s", err, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("codextray refresh did not reach the rename within 30 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	// The worst moment: the token is spent, the new login is only in the temp file.
+	temps := e.tempFiles()
+	if len(temps) != 1 {
+		t.Fatalf("%d temp files beside auth.json, want 1", len(temps))
+	}
+	if tmp, err := auth.ReadAuthFile(temps[0]); err != nil || tmp.Tokens.RefreshToken.Reveal() != srv.Current() {
+		t.Fatalf("the temp file is not the whole new login (err %v)", err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exited; err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("codextray refresh: %v, want killed", err)
+	}
+	e.record(out.String(), errb.String())
+
+	got, err := os.ReadFile(e.authPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, old) {
+		t.Fatalf("auth.json after the kill is not the whole old document")
+	}
+	e.readLogin("after the kill")
+
+	// The kill cost the refresh token: the server spent it and the new one
+	// died with the process. A real server would now answer
+	// refresh_token_reused; this one forgives it, so the next run can show
+	// that it cleans up and refreshes.
+	srv.Allow(rt)
+	stdout, stderr, code := runCodextray(t, append(env, e.env...), "refresh")
+	e.record(stdout, stderr)
+	if code != ExitOK {
+		t.Fatalf("codextray refresh after the kill: exit %d; stderr: %s", code, stderr)
+	}
+	if m := e.tempFiles(); len(m) != 0 {
+		t.Errorf("temp files left after the next run: %v", m)
+	}
+	if doc := e.readLogin("after the next run"); doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+		t.Errorf("auth.json does not hold the refresh token issued last")
+	}
+	if c := srv.Counts(); c.Issued != 2 || c.Reused != 0 || c.Bad != 0 {
+		t.Errorf("token server: %v", c)
+	}
+}
+
+// gatedRefresh is a `codextray refresh` process that has started and waits
+// for a line on stdin before it runs.
+type gatedRefresh struct {
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	out, err bytes.Buffer
+	done     chan error
+}
+
+func startGatedRefresh(t *testing.T, env []string) *gatedRefresh {
+	t.Helper()
+	g := &gatedRefresh{done: make(chan error, 1)}
+	g.cmd = codextrayCmd(t, env, "refresh")
+	g.cmd.Env = append(g.cmd.Env, "CODEXTRAY_TEST_START_GATE=1")
+	var err error
+	if g.stdin, err = g.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	g.cmd.Stdout, g.cmd.Stderr = &g.out, &g.err
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { g.done <- g.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = g.cmd.Process.Kill()
+		<-g.done
+		g.done <- nil
+	})
+	return g
+}
+
+func (g *gatedRefresh) release() {
+	_, _ = g.stdin.Write([]byte("go\n"))
+	_ = g.stdin.Close()
+}
+
+// wait returns the exit code.
+func (g *gatedRefresh) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case err := <-g.done:
+		g.done <- err // for the cleanup
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(timeout):
+		t.Fatalf("codextray refresh did not end within %v", timeout)
+		return -1
+	}
+}
+
+// TestInteropRefreshRace: 20 rounds in which two `codextray refresh`
+// processes and the real Codex (a forced refresh through `codex app-server`)
+// all try to refresh the same login at the same moment, against a token
+// server that enforces single use. No refresh token may ever be redeemed
+// twice, auth.json must be a whole valid login after every round, and the
+// real Codex must accept the login at the end.
+func TestInteropRefreshRace(t *testing.T) {
+	e := newInteropEnv(t)
+	const rt = "rt_race_original_0001"
+	_, oldTokens := e.expiringLogin(rt)
+	srv := authtest.NewTokenServer(t, rt)
+	e.writeConfig(srv.CodexConfig())
+	e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
+	codexEnv := []string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}
+	trayEnv := append(append(slices.Clone(codexEnv), noDBus...), e.env...)
+	topKeys := func() string {
+		raw, err := os.ReadFile(e.authPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("auth.json: %v", err)
+		}
+		var tok map[string]json.RawMessage
+		_ = json.Unmarshal(m["tokens"], &tok)
+		ks := slices.Sorted(func(yield func(string) bool) {
+			for k := range m {
+				if !yield(k) {
+					return
+				}
+			}
+			for k := range tok {
+				if !yield("tokens." + k) {
+					return
+				}
+			}
+		})
+		return strings.Join(ks, ",")
+	}
+	wantKeys := topKeys()
+
+	const rounds = 20
+	start := time.Now()
+	var byCodex, byTray, adoptedByTray int
+	postsPerRound := map[int]int{}
+	reusedBy := map[string]int{}
+	spentBy := map[int]string{} // token generation -> who redeemed it
+	for round := 1; round <= rounds; round++ {
+		before := srv.Counts()
+		nreq := len(srv.Requests())
+		a := e.startAppServer(codexEnv)
+		a.initialize()
+		p1, p2 := startGatedRefresh(t, trayEnv), startGatedRefresh(t, trayEnv)
+		// Release all three together, rotating who goes first.
+		fire := []func(){
+			func() {
+				a.send(map[string]any{"id": 2, "method": "account/read", "params": map[string]any{"refreshToken": true}})
+			},
+			p1.release, p2.release,
+		}
+		roundStart := time.Now()
+		for i := range fire {
+			fire[(i+round)%len(fire)]()
+		}
+		for i, p := range []*gatedRefresh{p1, p2} {
+			code := p.wait(t, 30*time.Second)
+			e.record(p.out.String(), p.err.String())
+			if code != ExitOK {
+				t.Errorf("round %d: codextray refresh #%d: exit %d; stderr: %s", round, i+1, code, p.err.String())
+			}
+			if strings.Contains(p.out.String(), "Another program refreshed") {
+				adoptedByTray++
+			}
+		}
+		select {
+		case <-a.reply(2):
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: codex app-server did not answer account/read", round)
+		}
+		a.stop()
+
+		after := srv.Counts()
+		var log []string
+		for _, r := range srv.Requests()[nreq:] {
+			who := "codex"
+			if strings.HasPrefix(r.Header.Get("User-Agent"), "codextray/") {
+				who = "codextray"
+				byTray++
+			} else {
+				byCodex++
+			}
+			switch {
+			case r.Reused:
+				reusedBy[who]++
+				if who == "codextray" && spentBy[r.Generation] == "codextray" {
+					t.Errorf("round %d: codextray redeemed token #%d, which another codextray had spent", round, r.Generation)
+				}
+			case r.Status == 200:
+				spentBy[r.Generation] = who
+			}
+			log = append(log, fmt.Sprintf("%s +%v %s redeemed token #%d: %d", who, r.At.Sub(roundStart).Round(time.Millisecond), r.Body["refresh_reason"], r.Generation, r.Status))
+		}
+		t.Logf("round %d: %s", round, strings.Join(log, "; "))
+		postsPerRound[after.Calls-before.Calls]++
+		if after.Unknown != 0 || after.Bad != 0 || after.Failed != 0 {
+			t.Errorf("round %d: token server: %v: a request was not Codex's refresh of a token it issued", round, after)
+		}
+		if after.Issued == before.Issued {
+			t.Errorf("round %d: nobody refreshed", round)
+		}
+		doc := e.readLogin(fmt.Sprintf("round %d", round))
+		if doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+			t.Fatalf("round %d: auth.json does not hold the only refresh token still valid", round)
+		}
+		if k := topKeys(); k != wantKeys {
+			t.Errorf("round %d: auth.json fields %s, want %s", round, k, wantKeys)
+		}
+	}
+	elapsed := time.Since(start)
+	c := srv.Counts()
+	t.Logf("%d rounds in %v: token server %v; POSTs by codex %d, by codextray %d; reused by codex %d, by codextray %d; codextray adopted another's refresh %d times; POSTs per round: %v",
+		rounds, elapsed.Round(time.Millisecond), c, byCodex, byTray, reusedBy["codex"], reusedBy["codextray"], adoptedByTray, postsPerRound)
+	if reusedBy["codex"] > 0 {
+		// Known limit, measured (strace of codex 0.171.0): Codex's guarded
+		// reload and its POST happen outside auth.lock, which it takes only
+		// to write the result. So when a codextray refresh (which holds the
+		// locks from before its re-read until after its rename) is under
+		// way at the moment Codex re-reads, Codex still sees the old token,
+		// posts it after codextray has spent it, and gets
+		// refresh_token_reused. No lock can stop that from our side; Codex
+		// adopts the file at its next reload (checked below).
+		t.Logf("KNOWN LIMIT: the real Codex reused a token codextray had just redeemed in %d of %d rounds (Codex re-reads and posts outside its lock)", reusedBy["codex"], rounds)
+	}
+
+	// The real Codex accepts what is on disk and can refresh from it.
+	e.mustCodex("", "login", "status")
+	a := e.startAppServer(codexEnv)
+	a.initialize()
+	before := srv.Counts()
+	reply := a.call(2, "account/read", map[string]any{"refreshToken": true}, 30*time.Second)
+	if res, ok := reply["result"].(map[string]any); ok && res["requiresOpenaiAuth"] == true && res["account"] == nil {
+		t.Errorf("codex app-server account/read after the rounds: the login is not accepted")
+	}
+	if after := srv.Counts(); after.Issued != before.Issued+1 || after.Reused != before.Reused {
+		t.Errorf("codex's forced refresh after the rounds: token server %v (before %v), want one more token issued", after, before)
+	}
+	if doc := e.readLogin("after codex's last refresh"); doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+		t.Errorf("auth.json does not hold codex's last refresh token")
+	}
+	st, code := e.status()
+	if code != ExitOK || st.Mode != "chatgpt" || !srv.IsIssued(st.ExpiresAt) {
+		t.Errorf("codextray status after the rounds: exit %d mode %q, expiry issued by the server: %v", code, st.Mode, srv.IsIssued(st.ExpiresAt))
+	}
+}
+
+// TestRefreshProcessesRace: three `codextray refresh` processes released at
+// the same moment, five times: codextray's own processes never spend a
+// token twice (each either refreshes or adopts under Codex's locks).
+func TestRefreshProcessesRace(t *testing.T) {
+	e := newTestEnv(t)
+	const rt = "rt_tray_race_original_0001"
+	_, oldTokens := e.expiringLogin(rt)
+	srv := authtest.NewTokenServer(t, rt)
+	e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
+	env := append(append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...), e.env...)
+	adopted := 0
+	const rounds = 5
+	for round := 1; round <= rounds; round++ {
+		ps := []*gatedRefresh{startGatedRefresh(t, env), startGatedRefresh(t, env), startGatedRefresh(t, env)}
+		for _, p := range ps {
+			p.release()
+		}
+		for i, p := range ps {
+			code := p.wait(t, 30*time.Second)
+			e.record(p.out.String(), p.err.String())
+			if code != ExitOK {
+				t.Errorf("round %d: process %d: exit %d; stderr: %s", round, i+1, code, p.err.String())
+			}
+			if strings.Contains(p.out.String(), "Another program refreshed") {
+				adopted++
+			}
+		}
+		if c := srv.Counts(); c.Reused != 0 || c.Unknown != 0 || c.Bad != 0 {
+			t.Fatalf("round %d: token server: %v", round, c)
+		}
+		if doc := e.readLogin(fmt.Sprintf("round %d", round)); doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+			t.Fatalf("round %d: auth.json does not hold the only refresh token still valid", round)
+		}
+	}
+	t.Logf("%d rounds of 3 processes: token server %v; %d of %d runs adopted another's refresh", rounds, srv.Counts(), adopted, 3*rounds)
+}
