@@ -114,6 +114,7 @@ func (s *statusWindow) show(v viewState) {
 		}
 	}
 	s.action.SetText(actionLine(v))
+	setVisible(s.action, s.action.Text != "")
 	setEnabled(s.refresh, v.HasLogin && v.Busy == "" && v.Status.Mode == "chatgpt" && v.Status.State != auth.StateReloginRequired)
 	setVisible(s.restore, v.HasLogin && v.RestoreReason != "")
 	setEnabled(s.restore, v.Busy == "")
