@@ -15,7 +15,9 @@ type Hit struct {
 }
 
 // Search finds messages, user and assistant alike, that contain every word
-// of query (prefixes match too), best matches first.
+// of query (prefixes match too), newest first: for a chat history the
+// recent match is the likely one, and FTS5 can stop after limit hits
+// instead of ranking every match.
 func (s *Store) Search(ctx context.Context, query string, limit int) ([]Hit, error) {
 	q := ftsQuery(query)
 	if q == "" {
@@ -29,7 +31,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]Hit, err
 		FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
 		JOIN conversations c ON c.id = m.conversation_id
 		WHERE messages_fts MATCH ? AND c.deleted_at IS NULL
-		ORDER BY rank LIMIT ?`, q, limit)
+		ORDER BY messages_fts.rowid DESC LIMIT ?`, q, limit)
 	if err != nil {
 		return nil, err
 	}
