@@ -20,13 +20,14 @@ import (
 // backend adapts provider.Client to ui.Backend.
 type backend struct{ c *provider.Client }
 
+// newBackend is the login's backend client (refreshing tokens as Codex
+// does); nil, which hides models and usage, when config.toml is unreadable.
 func newBackend(svc *login.Service, version string) ui.Backend {
-	cfg, _ := auth.LoadConfig(svc.Home) // an unreadable config.toml leaves the defaults
-	chatgpt, openai := provider.ResolveBaseURLs(cfg)
-	return backend{provider.New(provider.Options{
-		Credentials:    provider.LoginSource{Loader: svc.Loader},
-		ChatGPTBaseURL: chatgpt, OpenAIBaseURL: openai, AppVersion: version,
-	})}
+	c, err := svc.Backend(version)
+	if err != nil {
+		return nil
+	}
+	return backend{c}
 }
 
 func (b backend) Models(ctx context.Context) (ui.ModelList, error) {
