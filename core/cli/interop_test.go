@@ -587,12 +587,7 @@ func TestInteropChatGPTRefresh(t *testing.T) {
 // TestInteropKeyring: Codex keeps the login in a real Secret Service
 // (gnome-keyring) instead of auth.json; codextray must read it from there.
 func TestInteropKeyring(t *testing.T) {
-	if os.Getenv("CODEXTRAY_TEST_SECRET_SERVICE") != "1" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must run the tests in packaging/linux/test-session.sh, which provides a Secret Service (CODEXTRAY_TEST_SECRET_SERVICE=1)")
-		}
-		t.Skip("no test Secret Service: run inside packaging/linux/test-session.sh (sets CODEXTRAY_TEST_SECRET_SERVICE=1)")
-	}
+	needSecretService(t)
 	for _, store := range []string{"keyring", "auto"} {
 		t.Run(store, func(t *testing.T) {
 			e := newInteropEnv(t)
