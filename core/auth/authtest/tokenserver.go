@@ -40,6 +40,12 @@ type TokenRequest struct {
 	Header http.Header
 	Status int // what the server answered
 	At     time.Time
+	// Generation names the refresh token sent without showing it: 0 for
+	// one the server was given, n for the one the n-th refresh issued, -1
+	// for one it never saw.
+	Generation int
+	// Reused: the token had been redeemed before (answered refresh_token_reused).
+	Reused bool
 }
 
 // TokenCounts are the token server's counters.
@@ -72,6 +78,7 @@ type TokenServer struct {
 	OmitIDToken bool
 
 	mu      sync.Mutex
+	gen     map[string]int  // refresh token -> Generation
 	valid   map[string]bool // refresh tokens that may still be redeemed
 	spent   map[string]bool // refresh tokens already redeemed
 	current string          // the refresh token issued last
@@ -88,11 +95,12 @@ type TokenServer struct {
 // tokens; it stops when the test ends.
 func NewTokenServer(t testing.TB, refreshTokens ...string) *TokenServer {
 	s := &TokenServer{
-		TTL: time.Hour, valid: map[string]bool{}, spent: map[string]bool{}, issued: map[string]bool{},
+		TTL: time.Hour, gen: map[string]int{}, valid: map[string]bool{}, spent: map[string]bool{}, issued: map[string]bool{},
 		stop: make(chan struct{}), got: make(chan struct{}, 10000),
 	}
 	for _, rt := range refreshTokens {
 		s.valid[rt] = true
+		s.gen[rt] = 0
 		s.current = rt
 	}
 	s.Server = httptest.NewServer(s) // listens on 127.0.0.1
@@ -118,6 +126,9 @@ func (s *TokenServer) Allow(rt string) {
 	defer s.mu.Unlock()
 	s.valid[rt] = true
 	delete(s.spent, rt)
+	if _, ok := s.gen[rt]; !ok {
+		s.gen[rt] = 0
+	}
 }
 
 // SetFailure makes every later refresh fail as f (FailNone: succeed again).
@@ -198,18 +209,22 @@ func (s *TokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.counts.Calls++
+	req.Generation = -1
+	if g, ok := s.gen[req.Body["refresh_token"]]; ok {
+		req.Generation = g
+	}
 	i := len(s.reqs)
 	s.reqs = append(s.reqs, req)
 	fail := s.fail
 	s.mu.Unlock()
-	status := s.answer(r.Context().Done(), w, send, ct, jsonErr, req.Body, fail)
+	status := s.answer(r.Context().Done(), w, send, ct, jsonErr, req.Body, fail, i)
 	s.mu.Lock()
 	s.reqs[i].Status = status
 	s.mu.Unlock()
 }
 
 // answer checks the request and answers it; it returns the status sent.
-func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send func(int, any) int, ct string, jsonErr error, body map[string]string, fail Failure) int {
+func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send func(int, any) int, ct string, jsonErr error, body map[string]string, fail Failure, i int) int {
 	bad := func(code int, v any) int {
 		s.mu.Lock()
 		s.counts.Bad++
@@ -267,6 +282,7 @@ func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send f
 	switch {
 	case s.spent[rt]:
 		s.counts.Reused++
+		s.reqs[i].Reused = true
 		s.mu.Unlock()
 		return send(http.StatusUnauthorized, map[string]any{"error": map[string]any{
 			"message": "Your refresh token has already been used to generate a new access token. Please try signing in again.",
@@ -300,6 +316,7 @@ func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send f
 		s.secrets = append(s.secrets, resp["id_token"].(string))
 	}
 	s.valid[next] = true
+	s.gen[next] = n
 	s.current = next
 	s.issued[exp.UTC().Format(time.RFC3339)] = true
 	s.mu.Unlock()
