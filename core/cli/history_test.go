@@ -153,7 +153,7 @@ func TestChatContinueAndHistoryCommands(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].Messages != 4 || list[0].Title != "Tell me about pelicans" {
 		t.Fatalf("history list: %d %s", code, out)
 	}
-	for q, role := range map[string]string{"pelicans": "user", "metre": "assistant"} {
+	for q, role := range map[string]string{"tell": "user", "metre": "assistant"} {
 		out, _, _ = runCodextray(t, env, "history", "search", q, "--json")
 		var hits []history.Hit
 		if json.Unmarshal([]byte(out), &hits) != nil || len(hits) == 0 || hits[0].Role != role || hits[0].ConversationID != id {
