@@ -92,13 +92,7 @@ func runHistory(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintf(env.Stdout, "# %s\n", c.Title)
 		for _, m := range msgs {
-			who := "You"
-			if m.Role == "assistant" {
-				who = "Assistant"
-				if m.Model != "" {
-					who += " (" + m.Model + ")"
-				}
-			}
+			who := m.Speaker()
 			fmt.Fprintf(env.Stdout, "\n## %s · %s\n\n", who, m.CreatedAt.Local().Format(time.DateTime))
 			for _, a := range m.Attachments {
 				fmt.Fprintf(env.Stdout, "[image %s, %s]\n", orName(a.Name), a.MIME)

@@ -27,13 +27,7 @@ func (s *Store) Export(ctx context.Context, id int64, dir string) (string, error
 	fmt.Fprintf(&b, "# %s\n\n", c.Title)
 	fmt.Fprintf(&b, "_Exported from Codex Tray. Started %s._\n", c.CreatedAt.Local().Format("2006-01-02 15:04"))
 	for _, m := range msgs {
-		who := "You"
-		if m.Role == "assistant" {
-			who = "Assistant"
-			if m.Model != "" {
-				who += " (" + m.Model + ")"
-			}
-		}
+		who := m.Speaker()
 		fmt.Fprintf(&b, "\n## %s\n\n", who)
 		if m.Reasoning != "" {
 			fmt.Fprintf(&b, "<details><summary>Reasoning</summary>\n\n%s\n\n</details>\n\n", m.Reasoning)
@@ -88,4 +82,15 @@ func extFor(mime string) string {
 		return ".webp"
 	}
 	return ".bin"
+}
+
+// Speaker names who wrote m, as a heading: "You", or "Assistant (model)".
+func (m Message) Speaker() string {
+	if m.Role != "assistant" {
+		return "You"
+	}
+	if m.Model != "" {
+		return "Assistant (" + m.Model + ")"
+	}
+	return "Assistant"
 }
