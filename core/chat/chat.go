@@ -87,7 +87,8 @@ type Message struct {
 	HasUsage  bool
 	State     State
 	Problem   *Problem
-	// Rev grows with every change of the message.
+	// Rev changes with every change of the message; it is unique within
+	// the conversation, so a retried answer never repeats an earlier one.
 	Rev uint64
 	// Pending is when the oldest change not yet taken by Changes happened;
 	// zero when none is waiting.
@@ -152,6 +153,7 @@ type Conversation struct {
 	items    []provider.Item // the conversation as the backend reads it
 	dirty    map[int]struct{}
 	resets   uint64 // grows with Reset, so a render can start over
+	revs     uint64 // the last Rev handed out
 	cancel   context.CancelFunc
 	turnDone chan struct{}
 	rl       provider.RateLimits
@@ -272,7 +274,8 @@ func (c *Conversation) Stop() {
 // touch marks message i changed; c.mu is held.
 func (c *Conversation) touch(i int) {
 	m := &c.msgs[i]
-	m.Rev++
+	c.revs++
+	m.Rev = c.revs
 	if m.Pending.IsZero() {
 		m.Pending = c.now()
 	}
