@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+)
+
+// idleWindow is how long each idle phase lasts: 60 s, or
+// $CODEXTRAY_BENCH_IDLE_SECONDS for a quicker look.
+func idleWindow() time.Duration {
+	if s, err := strconv.Atoi(os.Getenv("CODEXTRAY_BENCH_IDLE_SECONDS")); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return time.Minute
+}
+
+// idleSettle is how long the app is left alone before a phase is measured:
+// its start (first backend fetch, keychain mirror) is not idling.
+const idleSettle = 5 * time.Second
+
+// BenchmarkIdle measures the real app under /usr/bin/time -v with the tray
+// host: CPU time over a quiet minute and peak RSS with no window ever
+// opened; then the same after the chat window was opened from the tray
+// (Activate, a left click) and closed (WM_DELETE_WINDOW, the title bar's
+// close button).
+func BenchmarkIdle(b *testing.B) {
+	s := newTraySession(b)
+	window := idleWindow()
+	perMin := func(d time.Duration) float64 { return d.Seconds() * float64(time.Minute) / float64(window) }
+	for i := 0; i < b.N; i++ {
+		a := s.start(b, true)
+		var item string
+		waitUntil(b, 30*time.Second, "the tray item", func() bool {
+			items := registeredItems(s.conn)
+			if len(items) == 1 {
+				item = items[0]
+			}
+			return item != ""
+		})
+		time.Sleep(idleSettle)
+		cpu0 := a.cpu(b)
+		time.Sleep(window)
+		b.ReportMetric(perMin(a.cpu(b)-cpu0), "idle-cpu-s/min")
+		b.ReportMetric(a.memKB(b, "VmHWM")/1024, "idle-peak-rss-MB")
+		b.ReportMetric(a.memKB(b, "VmRSS")/1024, "idle-rss-MB")
+
+		if call := itemObject(s.conn, item).Call(itemIface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
+			b.Fatalf("Activate: %v", call.Err)
+		}
+		var win xproto.Window
+		waitUntil(b, 10*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
+		b.ReportMetric(a.memKB(b, "VmHWM")/1024, "chat-open-peak-rss-MB")
+		closeWindow(b, win)
+		waitUntil(b, 10*time.Second, "the chat window to close", func() bool { return !windowMapped(win) })
+		time.Sleep(idleSettle)
+		a.resetPeak(b)
+		cpu0 = a.cpu(b)
+		time.Sleep(window)
+		b.ReportMetric(perMin(a.cpu(b)-cpu0), "closed-cpu-s/min")
+		b.ReportMetric(a.memKB(b, "VmHWM")/1024, "closed-peak-rss-MB")
+		b.ReportMetric(a.memKB(b, "VmRSS")/1024, "closed-rss-MB")
+
+		s.stop(b, a)
+		// The whole process, as /usr/bin/time -v saw it.
+		if kb, ok := a.timeV("Maximum resident set size (kbytes)"); ok {
+			b.ReportMetric(kb/1024, "whole-peak-rss-MB")
+		}
+	}
+}
+
+// chatTitle matches the chat window's title (the placeholder's and the
+// chat window's).
+var chatTitle = regexp.MustCompile(`^0x([0-9a-f]+) "(Codex Tray — Chat|Chat — Codex Tray)"`)
+
+// findChatWindow returns the mapped top-level chat window, 0 when none.
+func findChatWindow() xproto.Window {
+	out, err := exec.Command("xwininfo", "-root", "-tree").Output()
+	if err != nil {
+		return 0
+	}
+	for _, line := range regexp.MustCompile(`\n\s*`).Split(string(out), -1) {
+		if m := chatTitle.FindStringSubmatch(line); m != nil {
+			id, _ := strconv.ParseUint(m[1], 16, 32)
+			if w := xproto.Window(id); windowMapped(w) {
+				return w
+			}
+		}
+	}
+	return 0
+}
+
+// windowMapped says whether w exists and is viewable.
+func windowMapped(w xproto.Window) bool {
+	x, err := xgb.NewConn()
+	if err != nil {
+		return false
+	}
+	defer x.Close()
+	attr, err := xproto.GetWindowAttributes(x, w).Reply()
+	return err == nil && attr.MapState == xproto.MapStateViewable
+}
+
+// closeWindow asks w to close as a window manager's close button does.
+func closeWindow(b *testing.B, w xproto.Window) {
+	b.Helper()
+	x, err := xgb.NewConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	atom := func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return r.Atom
+	}
+	ev := xproto.ClientMessageEvent{Format: 32, Window: w, Type: atom("WM_PROTOCOLS"),
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
+	if err := xproto.SendEventChecked(x, false, w, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+		b.Fatal(err)
+	}
+}
