@@ -44,8 +44,13 @@ lint:
 		echo "make lint: staticcheck could not be installed; skipped"; \
 	fi
 
-bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . ./...
+# Figures side by side with peers (issue 9): bench/ is its own module so the
+# peers' code (openai-go) is never the app's dependency. The built app runs
+# under test-session.sh with the real tray host; one line per figure is
+# printed, and bin/bench/raw.txt keeps the go test output for benchstat.
+# BENCH_COUNT=N sets -count of the in-process benchmarks (default 5).
+bench: deps-test build
+	$(TEST_SESSION) env GO="$(GO)" TAGS="$(TAGS)" CODEXTRAY_BIN="$(CURDIR)/$(BIN)" bench/run.sh "$(CURDIR)/bin/bench"
 
 # Regenerate the committed PNGs from the SVG sources (needs rsvg-convert from
 # librsvg2-bin, installed by `make deps-test`).

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"regexp"
@@ -11,6 +13,9 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 )
+
+// xgb logs every connection without an Xauthority file (Xvfb needs none).
+func init() { xgb.Logger = log.New(io.Discard, "", 0) }
 
 // idleWindow is how long each idle phase lasts: 60 s, or
 // $CODEXTRAY_BENCH_IDLE_SECONDS for a quicker look.

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bench/run.sh [OUTDIR]: runs every benchmark of issue 9 and prints one line
+# per figure (cmd/report). Run it through `make bench`, which builds the app
+# and runs this inside packaging/linux/test-session.sh (D-Bus, keyring, Xvfb).
+#
+# OUTDIR (default ../bin/bench) gets raw.txt, the go test output that
+# benchstat reads (benchstat raw.txt; benchstat -col /impl raw.txt), and
+# figures.txt, the printed lines. The raw output also goes to stderr.
+#
+# BENCH_COUNT (default 5): runs of each in-process benchmark (-count).
+# CODEXTRAY_BIN: the app binary (default ../bin/codextray).
+# CODEXTRAY_BENCH_IDLE_SECONDS: length of each idle phase (default 60).
+set -uo pipefail
+cd "$(dirname "$0")"
+out=${1:-../bin/bench}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+count=${BENCH_COUNT:-5}
+tags=${TAGS:-migrated_fynedo}
+GO=${GO:-go}
+export CODEXTRAY_BIN=${CODEXTRAY_BIN:-$(cd .. && pwd)/bin/codextray}
+raw=$out/raw.txt
+: >"$raw"
+failed=0
+
+# run DIR ARGS...: go test -bench in DIR, output appended to raw.txt.
+run() {
+	local dir=$1
+	shift
+	echo "bench: (cd $dir && go test $*)" >&2
+	(cd "$dir" && $GO test -run '^$' "$@") 2>&1 | tee -a "$raw" >&2 || failed=1
+}
+
+# 1. Stream decoding, ours vs openai-go, over HTTP and from memory.
+run . -bench '^BenchmarkStream(Decode)?$' -count "$count"
+# 3. Watch latency: 50 replacements of auth.json per run.
+run . -bench '^BenchmarkWatchLatency$' -benchtime 1x -count 3
+# 6. Startup: each run is 10 starts (median inside).
+run . -bench '^BenchmarkStartup$' -benchtime 1x -count 3 -timeout 30m
+# 4. Idle footprint: two idle minutes per run.
+run . -bench '^BenchmarkIdle$' -benchtime 1x -count 1 -timeout 30m
+# 2 and 5. The chat window's own benchmarks (Fyne's test driver), in the
+# app's module.
+chat_pkgs=$(cd .. && $GO list -tags "$tags" ./ui/... ./core/chat/... 2>/dev/null | tr '\n' ' ')
+if [ -n "$chat_pkgs" ] && (cd .. && grep -rqsE 'func Benchmark(DeltaToScreen|ChatRenderScale)' ui core/chat); then
+	run .. -tags "$tags" -bench '^Benchmark(DeltaToScreen|ChatRenderScale)$' -count "$count" $chat_pkgs
+fi
+
+$GO run ./cmd/report "$raw" | tee "$out/figures.txt"
+echo "bench: raw results for benchstat in $raw" >&2
+exit $failed
