@@ -5,6 +5,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -34,50 +35,91 @@ const idleSettle = 5 * time.Second
 // host: CPU time over a quiet minute and peak RSS with no window ever
 // opened; then the same after the chat window was opened from the tray
 // (Activate, a left click) and closed (WM_DELETE_WINDOW, the title bar's
-// close button).
+// close button). The floors it is compared with are cmd/baretray: a bare
+// Fyne tray (what any Fyne tray app costs) and a bare fyne.io/systray item
+// (no Fyne driver, no OpenGL context).
 func BenchmarkIdle(b *testing.B) {
 	s := newTraySession(b)
-	window := idleWindow()
-	perMin := func(d time.Duration) float64 { return d.Seconds() * float64(time.Minute) / float64(window) }
-	for i := 0; i < b.N; i++ {
-		a := s.start(b, true)
-		var item string
-		waitUntil(b, 30*time.Second, "the tray item", func() bool {
-			items := registeredItems(s.conn)
-			if len(items) == 1 {
-				item = items[0]
+	b.Run("app=codextray", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			a, item := s.startIdle(b)
+			s.idlePhase(b, a, "idle")
+
+			if call := itemObject(s.conn, item).Call(itemIface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
+				b.Fatalf("Activate: %v", call.Err)
 			}
-			return item != ""
-		})
-		time.Sleep(idleSettle)
-		cpu0 := a.cpu(b)
-		time.Sleep(window)
-		b.ReportMetric(perMin(a.cpu(b)-cpu0), "idle-cpu-s/min")
-		b.ReportMetric(a.memKB(b, "VmHWM")/1024, "idle-peak-rss-MB")
-		b.ReportMetric(a.memKB(b, "VmRSS")/1024, "idle-rss-MB")
+			var win xproto.Window
+			waitUntil(b, 10*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
+			b.ReportMetric(a.memKB(b, "VmHWM")/1024, "chat-open-peak-rss-MB")
+			closeWindow(b, win)
+			waitUntil(b, 10*time.Second, "the chat window to close", func() bool { return !windowMapped(win) })
+			a.resetPeak(b)
+			s.idlePhase(b, a, "closed")
 
-		if call := itemObject(s.conn, item).Call(itemIface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
-			b.Fatalf("Activate: %v", call.Err)
+			s.stop(b, a)
+			// The whole process, as /usr/bin/time -v saw it.
+			if kb, ok := a.timeV("Maximum resident set size (kbytes)"); ok {
+				b.ReportMetric(kb/1024, "whole-peak-rss-MB")
+			}
 		}
-		var win xproto.Window
-		waitUntil(b, 10*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
-		b.ReportMetric(a.memKB(b, "VmHWM")/1024, "chat-open-peak-rss-MB")
-		closeWindow(b, win)
-		waitUntil(b, 10*time.Second, "the chat window to close", func() bool { return !windowMapped(win) })
-		time.Sleep(idleSettle)
-		a.resetPeak(b)
-		cpu0 = a.cpu(b)
-		time.Sleep(window)
-		b.ReportMetric(perMin(a.cpu(b)-cpu0), "closed-cpu-s/min")
-		b.ReportMetric(a.memKB(b, "VmHWM")/1024, "closed-peak-rss-MB")
-		b.ReportMetric(a.memKB(b, "VmRSS")/1024, "closed-rss-MB")
-
-		s.stop(b, a)
-		// The whole process, as /usr/bin/time -v saw it.
-		if kb, ok := a.timeV("Maximum resident set size (kbytes)"); ok {
-			b.ReportMetric(kb/1024, "whole-peak-rss-MB")
-		}
+	})
+	bare := filepath.Join(b.TempDir(), "baretray")
+	build := exec.Command(goCmd(), "build", "-tags", buildTags(), "-o", bare, "./cmd/baretray")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building cmd/baretray: %v\n%s", err, out)
 	}
+	for _, tk := range []string{"fyne", "systray"} {
+		b.Run("app=bare-"+tk, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				a, _ := s.startIdle(b, bare, "-toolkit", tk)
+				s.idlePhase(b, a, "idle")
+				s.stop(b, a)
+			}
+		})
+	}
+}
+
+// startIdle starts the app (or argv) under /usr/bin/time and waits for its
+// tray item.
+func (s *traySession) startIdle(b *testing.B, argv ...string) (*app, string) {
+	b.Helper()
+	a := s.start(b, true, argv...)
+	var item string
+	waitUntil(b, 30*time.Second, "the tray item", func() bool {
+		if items := registeredItems(s.conn); len(items) == 1 {
+			item = items[0]
+		}
+		return item != ""
+	})
+	return a, item
+}
+
+// idlePhase leaves the app alone for idleSettle, then measures its CPU
+// time over idleWindow and its peak and current RSS at the end.
+func (s *traySession) idlePhase(b *testing.B, a *app, name string) {
+	b.Helper()
+	window := idleWindow()
+	time.Sleep(idleSettle)
+	cpu0 := a.cpu(b)
+	time.Sleep(window)
+	b.ReportMetric((a.cpu(b)-cpu0).Seconds()*float64(time.Minute)/float64(window), name+"-cpu-s/min")
+	b.ReportMetric(a.memKB(b, "VmHWM")/1024, name+"-peak-rss-MB")
+	b.ReportMetric(a.memKB(b, "VmRSS")/1024, name+"-rss-MB")
+}
+
+func goCmd() string {
+	if g := os.Getenv("GO"); g != "" {
+		return g
+	}
+	return "go"
+}
+
+// buildTags are the app's build tags ($TAGS, as the Makefile sets them).
+func buildTags() string {
+	if t := os.Getenv("TAGS"); t != "" {
+		return t
+	}
+	return "migrated_fynedo"
 }
 
 // chatTitle matches the chat window's title (the placeholder's and the

@@ -107,13 +107,16 @@ type app struct {
 	exited chan struct{}
 }
 
-// start starts the app, under /usr/bin/time -v when timed.
-func (s *traySession) start(b *testing.B, timed bool) *app {
+// start starts the app (or argv), under /usr/bin/time -v when timed.
+func (s *traySession) start(b *testing.B, timed bool, argv ...string) *app {
 	b.Helper()
-	cmd := exec.Command(s.bin)
-	if timed {
-		cmd = exec.Command("/usr/bin/time", "-v", s.bin)
+	if len(argv) == 0 {
+		argv = []string{s.bin}
 	}
+	if timed {
+		argv = append([]string{"/usr/bin/time", "-v"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = s.env
 	a := &app{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = a.out, a.out
