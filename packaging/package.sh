@@ -37,7 +37,12 @@ if [ "$commit" != unknown ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; t
 	commit=$commit-dirty
 fi
 ldflags_x="-X=github.com/codextray/codextray/core/cli.commit=$commit"
+# fyne package bumps Build in the copy's FyneApp.toml after each run: name
+# the version and build explicitly so every package carries FyneApp.toml's.
+fyne_version_flags="--app-version $version --app-build $build"
 step() { echo "package.sh: $*" >&2; }
+# xz on every core: the vendored source is large.
+export XZ_OPT="${XZ_OPT:--T0}"
 timed() { local t=$SECONDS; "$@"; step "  ($((SECONDS - t)) s)"; }
 
 # copy_tree DIR: the work tree as git sees it (tracked and untracked, not
@@ -58,7 +63,7 @@ copy_tree "$work/src"
 
 # --- Linux: fyne package, then our desktop file, icons, metainfo, Makefile.
 linux_pkg() {
-	(cd "$work/src" && GOFLAGS="-ldflags=$ldflags_x" "$fyne" package -os linux --release)
+	(cd "$work/src" && GOFLAGS="-ldflags=$ldflags_x" "$fyne" package -os linux --release $fyne_version_flags)
 	local unpacked=$work/linux-fyne
 	mkdir -p "$unpacked"
 	tar -xJf "$work/src/Codex Tray.tar.xz" -C "$unpacked"
@@ -97,9 +102,11 @@ deb_pkg() {
 	mkdir -p "$work/shlibs/debian"
 	printf 'Source: codextray\n\nPackage: codextray\nArchitecture: any\n' >"$work/shlibs/debian/control"
 	shlibs=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$root/usr/bin/codextray" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-	if [ -z "$shlibs" ]; then # dpkg-shlibdeps failed: the libraries GLFW links on Debian 12
-		shlibs="libc6 (>= 2.34), libgl1, libx11-6, libxcursor1, libxext6, libxi6, libxinerama1, libxrandr2, libxxf86vm1"
+	if [ -z "$shlibs" ]; then # dpkg-shlibdeps failed: what the binary links on Debian 12
+		shlibs="libc6 (>= 2.34), libgl1, libx11-6"
 	fi
+	# GLFW dlopen()s these X11 extension libraries, so dpkg-shlibdeps cannot see them.
+	shlibs="$shlibs, libxcursor1, libxext6, libxi6, libxinerama1, libxrandr2, libxrender1, libxxf86vm1"
 	mkdir -p "$root/DEBIAN"
 	cat >"$root/DEBIAN/control" <<-CONTROL
 		Package: codextray
@@ -133,9 +140,10 @@ windows_pkg() {
 	local v4
 	v4=$(echo "$version" | awk -F. -v b="$build" '{printf "%d.%d.%d.%d", $1, $2, $3, b}')
 	sed "s/@VERSION4@/$v4/" packaging/windows/codextray.exe.manifest.in >"$work/src/codextray.exe.manifest"
+	cp FyneApp.toml "$work/src/FyneApp.toml" # undo the Build bump of the Linux run: main.go embeds it
 	: >"$work/src/codextray.exe"
 	(cd "$work/src" && CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ GOARCH=amd64 \
-		GOFLAGS="-ldflags=$ldflags_x" "$fyne" package -os windows --release --executable codextray.exe)
+		GOFLAGS="-ldflags=$ldflags_x" "$fyne" package -os windows --release $fyne_version_flags --executable codextray.exe)
 	[ -s "$work/src/Codex Tray.exe" ] || die "fyne package made no Codex Tray.exe"
 	cp "$work/src/Codex Tray.exe" "$out/codextray-$version-windows-amd64.exe"
 }
@@ -165,6 +173,8 @@ step "source tarball with vendor/ and flatpak manifest"
 timed source_pkg
 macos_files
 
-(cd "$out" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs sha256sum >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+# Only what this script wrote: a flatpak-builder run in $out leaves state there.
+(cd "$out" && sha256sum codextray[-_]* "$appid.yml" macos/Info.plist >"$work/SHA256SUMS")
+mv "$work/SHA256SUMS" "$out/SHA256SUMS"
 step "done in $SECONDS s:"
 ls -l "$out" >&2
