@@ -19,6 +19,8 @@ count=${BENCH_COUNT:-5}
 tags=${TAGS:-migrated_fynedo}
 GO=${GO:-go}
 export CODEXTRAY_BIN=${CODEXTRAY_BIN:-$(cd .. && pwd)/bin/codextray}
+# Fyne logs an error for the C locale, mid-line of the benchmark output.
+case "${LANG:-C}" in C | POSIX | C.*) export LANG=en_US.UTF-8 ;; esac
 raw=$out/raw.txt
 : >"$raw"
 failed=0
@@ -39,11 +41,15 @@ run . -bench '^BenchmarkWatchLatency$' -benchtime 1x -count 3
 run . -bench '^BenchmarkStartup$' -benchtime 1x -count 3 -timeout 30m
 # 4. Idle footprint: two idle minutes per run.
 run . -bench '^BenchmarkIdle$' -benchtime 1x -count 1 -timeout 30m
-# 2 and 5. The chat window's own benchmarks (Fyne's test driver), in the
-# app's module.
-chat_pkgs=$(cd .. && $GO list -tags "$tags" ./ui/... ./core/chat/... 2>/dev/null | tr '\n' ' ')
-if [ -n "$chat_pkgs" ] && (cd .. && grep -rqsE 'func Benchmark(DeltaToScreen|ChatRenderScale)' ui core/chat); then
-	run .. -tags "$tags" -bench '^Benchmark(DeltaToScreen|ChatRenderScale)$' -count "$count" $chat_pkgs
+# 2 and 5. The chat window's benchmarks (Fyne's test driver), in the app's
+# module: delta to screen (300 deltas per run) and one streaming update in a
+# 10- and a 1,000-message conversation (400 updates each, so that both
+# answers grow alike).
+if (cd .. && grep -qs 'func BenchmarkDeltaToScreen' ui/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkDeltaToScreen$' -benchtime 1x -count "$count" ./ui
+fi
+if (cd .. && grep -qs 'func BenchmarkChatRenderScale' ui/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkChatRenderScale$' -benchtime 400x -count "$count" ./ui
 fi
 
 $GO run ./cmd/report "$raw" | tee "$out/figures.txt"

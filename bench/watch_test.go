@@ -50,7 +50,9 @@ func watchOnce(b *testing.B, bin string) []time.Duration {
 	write(0)
 	cmd := exec.Command(bin, "status", "--watch", "--json")
 	cmd.Env = append(os.Environ(), "CODEX_HOME="+home)
-	cmd.Stderr = os.Stderr
+	// Its stderr stays out of the benchmark output, which benchstat reads.
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -82,13 +84,13 @@ func watchOnce(b *testing.B, bin string) []time.Duration {
 			select {
 			case l, ok := <-lines:
 				if !ok {
-					b.Fatal("status --watch ended")
+					b.Fatalf("status --watch ended; stderr:\n%s", stderr)
 				}
 				if l.expiresAt == want {
 					return l.at
 				}
 			case <-deadline:
-				b.Fatalf("no status line with expires_at %s within 10 s", want)
+				b.Fatalf("no status line with expires_at %s within 10 s; stderr:\n%s", want, stderr)
 			}
 		}
 	}
