@@ -214,6 +214,38 @@ func (w *ChatWindow) Close() {
 	w.win.Close()
 }
 
+// Attach adds image files to the composer as a drop would; UI goroutine.
+func (w *ChatWindow) Attach(paths ...string) { w.load(paths) }
+
+// ChatStats say how smooth the drawing was: Latency is the time from a
+// change of a message (a streamed delta) to the widgets showing it, per
+// changed message per draw; FramesSkipped counts the whole frames a change
+// waited beyond the one it arrived in.
+type ChatStats struct {
+	Draws         int
+	Changes       int
+	FramesSkipped int
+	LatencyP50    time.Duration
+	LatencyP95    time.Duration
+	LatencyMax    time.Duration
+	Messages      int
+	Busy          bool
+	Pending       bool // a change is waiting for its draw
+}
+
+// DrawStats returns the figures so far; UI goroutine.
+func (w *ChatWindow) DrawStats() ChatStats {
+	st := ChatStats{Draws: w.stats.draws, Changes: w.stats.messages, FramesSkipped: w.stats.framesSkipped,
+		Messages: len(w.views), Busy: w.conv.Busy()}
+	n := w.conv.Len()
+	st.Pending = n != len(w.views) || n > 0 && w.views[n-1].rev != w.conv.Message(n-1).Rev
+	if l := append([]time.Duration(nil), w.stats.latencies...); len(l) > 0 {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		st.LatencyP50, st.LatencyP95, st.LatencyMax = l[len(l)/2], l[len(l)*95/100], l[len(l)-1]
+	}
+	return st
+}
+
 // changed records a change of state and asks for a draw; any goroutine.
 func (w *ChatWindow) changed(f func(s *chatState)) {
 	w.mu.Lock()
@@ -332,15 +364,7 @@ func (w *ChatWindow) draw() {
 	}
 	w.views = w.views[:n]
 	for k, id := range ids {
-		m := changed[k]
-		v := w.views[id]
-		v.update(m)
-		if !m.Pending.IsZero() {
-			lat := now.Sub(m.Pending)
-			w.stats.latencies = append(w.stats.latencies, lat)
-			w.stats.framesSkipped += int(lat / chat.Frame)
-			w.stats.messages++
-		}
+		w.views[id].update(changed[k])
 	}
 	remeasured := false
 	if width > 0 && width != w.width {
@@ -366,6 +390,16 @@ func (w *ChatWindow) draw() {
 	}
 	w.listSize = size
 	w.drawState()
+	// A change has reached the widgets now: measure how long it took.
+	done := time.Now()
+	for _, m := range changed {
+		if !m.Pending.IsZero() {
+			lat := done.Sub(m.Pending)
+			w.stats.latencies = append(w.stats.latencies, lat)
+			w.stats.framesSkipped += int(lat / chat.Frame)
+			w.stats.messages++
+		}
+	}
 	w.stats.draws++
 	w.stats.lastDraw = now
 }
