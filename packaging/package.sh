@@ -32,8 +32,9 @@ version=$(toml_value Version)
 build=$(toml_value Build)
 [ -n "$version" ] && [ -n "$build" ] || die "FyneApp.toml has no Version or Build"
 # The commit as `codextray version` shows it without a stamp (core/cli).
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; then
+# CODEXTRAY_COMMIT names it where there is no git (a source tarball).
+commit=${CODEXTRAY_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
+if [ -z "${CODEXTRAY_COMMIT:-}" ] && [ "$commit" != unknown ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; then
 	commit=$commit-dirty
 fi
 ldflags_x="-X=github.com/codextray/codextray/core/cli.commit=$commit"
@@ -47,11 +48,16 @@ timed() { local t=$SECONDS; "$@"; step "  ($((SECONDS - t)) s)"; }
 
 # copy_tree DIR: the work tree as git sees it (tracked and untracked, not
 # ignored), without .git, so that nothing here touches the real tree.
+# Outside git (an unpacked source tarball) it is everything but the caches.
 copy_tree() {
 	rm -rf "$1"
 	mkdir -p "$1"
-	git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf - | tar -xf - -C "$1"
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+			tar --null -T - -cf - | tar -xf - -C "$1"
+	else
+		tar --exclude=./.cache --exclude=./bin --exclude=./.git -cf - . | tar -xf - -C "$1"
+	fi
 }
 
 rm -rf "$work" "$out"/codextray[-_]* "$out/$appid.yml" "$out/macos" "$out/SHA256SUMS"
