@@ -50,7 +50,8 @@ func switchedOff() bool {
 
 // Enable makes Windows start exe (an absolute path, normally
 // os.Executable()) at login: it sets the value "Codex Tray" under
-// HKCU\Software\Microsoft\Windows\CurrentVersion\Run.
+// HKCU\Software\Microsoft\Windows\CurrentVersion\Run, and clears Task
+// Manager's "Disabled" mark for it if there is one.
 func Enable(exe string) error {
 	if err := checkExe(exe); err != nil {
 		return err
@@ -62,6 +63,14 @@ func Enable(exe string) error {
 	defer k.Close()
 	if err := k.SetStringValue(Name, syscall.EscapeArg(exe)); err != nil {
 		return fmt.Errorf("write start-at-login entry: %w", err)
+	}
+	// The user asks for it here: lift a switch-off from Task Manager, which
+	// would otherwise keep the entry from running.
+	if switchedOff() {
+		if k, err := registry.OpenKey(registry.CURRENT_USER, startupApprovedKey, registry.SET_VALUE); err == nil {
+			_ = k.DeleteValue(Name)
+			k.Close()
+		}
 	}
 	return nil
 }
