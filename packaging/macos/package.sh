@@ -29,10 +29,11 @@ arch=$(uname -m)
 work=$root/.cache/package-macos
 rm -rf "$work"
 mkdir -p "$work/src"
-git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work/src"
+git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+	tar --null -T - -cf - | tar -xf - -C "$work/src"
 
 (cd "$work/src" && GOFLAGS="-ldflags=-X=github.com/codextray/codextray/core/cli.commit=$commit" \
-	"$fyne" package -os darwin --release)
+	"$fyne" package -os darwin --release --app-version "$version" --app-build "$build")
 app="$work/src/Codex Tray.app"
 [ -d "$app" ] || die "fyne package made no Codex Tray.app"
 
