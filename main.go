@@ -78,11 +78,13 @@ func runTray(open string) error {
 	defer stop()
 	requests := make(chan string)
 	go forwardRequests(ctx, srv, open, requests)
+	backend := newBackend(svc, version)
 	return ui.Run(ui.Options{
 		Context:      ctx,
 		Version:      version,
 		Watch:        svc.Watch,
-		Backend:      newBackend(svc, version),
+		Backend:      backend,
+		OpenChat:     ui.ChatOpener(chatDeps(svc, version, backend)),
 		Login:        loginActions{svc},
 		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
 		StartAtLogin: startAtLogin{},

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+
+	"github.com/codextray/codextray/core/chat"
+	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/platform"
+	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/ui"
+)
+
+// chatDeps wires the chat window: the login's backend client streams the
+// turns, core/chat reads and fits dropped images, and the login watch turns
+// sending off while Codex is signed out.
+func chatDeps(svc *login.Service, version string, b ui.Backend) ui.ChatDeps {
+	d := ui.ChatDeps{
+		Backend:  b,
+		LoadFile: chat.LoadFile,
+		Watch:    svc.Watch,
+		SignIn:   func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+	}
+	c, err := svc.Backend(version)
+	if err != nil { // config.toml unreadable: every turn says why
+		d.Stream = func(context.Context, provider.TurnRequest) (chat.Stream, error) { return nil, err }
+		return d
+	}
+	d.Stream = chat.ClientStream(c)
+	return d
+}
