@@ -42,13 +42,16 @@ run . -bench '^BenchmarkStartup$' -benchtime 1x -count 3 -timeout 30m
 # 4. Idle footprint: two idle minutes per run.
 run . -bench '^BenchmarkIdle$' -benchtime 1x -count 1 -timeout 30m
 # 2 and 5. The chat window's benchmarks (Fyne's test driver), in the app's
-# module: delta to screen (300 deltas per run) and one streaming update in a
-# 10- and a 1,000-message conversation (400 updates each, so that both
-# answers grow alike).
-if (cd .. && grep -qs 'func BenchmarkDeltaToScreen' ui/*_test.go); then
-	run .. -tags "$tags" -bench '^BenchmarkDeltaToScreen$' -benchtime 1x -count "$count" ./ui
+# module: delta to screen (300 deltas per run), and one streaming update in
+# a 10- and a 1,000-message conversation: the chat window's own
+# BenchmarkChatStreamingUpdate10/1000 where they exist (300 updates each, as
+# they ask), else BenchmarkChatRenderScale (400 updates).
+if (cd .. && grep -qs 'func BenchmarkChatDeltaToScreen' ui/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkChatDeltaToScreen$' -benchtime 1x -count "$count" ./ui
 fi
-if (cd .. && grep -qs 'func BenchmarkChatRenderScale' ui/*_test.go); then
+if (cd .. && grep -qs 'func BenchmarkChatStreamingUpdate1000' ui/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkChatStreamingUpdate(10|1000)$' -benchtime 300x -count "$count" -timeout 5m ./ui
+elif (cd .. && grep -qs 'func BenchmarkChatRenderScale' ui/*_test.go); then
 	run .. -tags "$tags" -bench '^BenchmarkChatRenderScale$' -benchtime 400x -count "$count" ./ui
 fi
 
