@@ -1,173 +1,32 @@
 package ui
 
-// Benchmarks of the chat window for `make bench` (issue 9, bench/run.sh):
-// Fyne's test driver, with the window's own pacer and draw.
+// Rendering scale of the chat window for `make bench` (issue 9,
+// bench/run.sh): Fyne's test driver, the window's own draw.
 
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
-	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/chat"
 	"github.com/codextray/codextray/core/provider"
 )
 
-// benchChat is a chat window whose draws run on the benchmark goroutine:
-// post queues them on ui, pump runs them.
-type benchChat struct {
-	w    *ChatWindow
-	ui   chan func()
-	quit chan struct{}
-}
-
-func newBenchChat(b *testing.B, stream chat.StreamFunc, post func(func())) *benchChat {
+// newBenchChat opens a chat window whose pacer's draws are dropped: the
+// benchmark calls draw itself, on its own goroutine.
+func newBenchChat(b *testing.B, stream chat.StreamFunc) *ChatWindow {
 	b.Helper()
-	a := test.NewTempApp(b)
-	h := &benchChat{ui: make(chan func()), quit: make(chan struct{})}
-	if post == nil {
-		post = func(f func()) {
-			done := make(chan struct{})
-			select {
-			case h.ui <- func() { f(); close(done) }:
-			case <-h.quit:
-				return
-			}
-			select {
-			case <-done:
-			case <-h.quit:
-			}
-		}
-	}
-	h.w = newChatWindow(a, ChatDeps{Stream: stream}, post)
-	b.Cleanup(func() {
-		close(h.quit)
-		h.w.Close()
-	})
-	h.w.Show()
-	h.w.win.Resize(fyne.NewSize(760, 680))
-	return h
-}
-
-// BenchmarkDeltaToScreen streams 300 deltas from a local server, at gaps of
-// 2 to 30 ms (about 60 a second, a fast model), through the real provider,
-// conversation and pacer into the window, and times each delta from the
-// moment the server writes its bytes to the end of the draw after which a
-// RichText of the window holds it.
-func BenchmarkDeltaToScreen(b *testing.B) {
-	const deltas = 300
-	var sent [deltas]atomic.Int64
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		f := w.(http.Flusher)
-		fmt.Fprint(w, "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\"}}\n\n")
-		f.Flush()
-		for i := 0; i < deltas; i++ {
-			time.Sleep(time.Duration(2+(i*7919)%29) * time.Millisecond)
-			sent[i].Store(time.Now().UnixNano())
-			fmt.Fprintf(w, "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"d%d \"}\n\n", i)
-			f.Flush()
-		}
-		fmt.Fprint(w, "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"usage\":{\"input_tokens\":1,\"output_tokens\":300,\"total_tokens\":301}}}\n\n")
-	})}}
-	srv.Start()
-	b.Cleanup(srv.Close)
-	c := provider.New(provider.Options{
-		Credentials:   provider.StaticSource{Credentials: provider.Credentials{Mode: provider.ModeAPIKey, Token: auth.NewSecret("sk-bench-0000000000000000")}},
-		OpenAIBaseURL: srv.URL + "/v1", CacheDir: "-", MaxRetries: -1,
-	})
-	// recv: when the provider handed each delta to the conversation.
-	var recv [deltas]atomic.Int64
-	stream := func(ctx context.Context, r provider.TurnRequest) (chat.Stream, error) {
-		s, err := chat.ClientStream(c)(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		return &timedStream{Stream: s, recv: recv[:]}, nil
-	}
-	var lat, net []time.Duration
-	var check time.Duration
-	checks := 0
-	for i := 0; i < b.N; i++ {
-		h := newBenchChat(b, stream, nil)
-		if err := h.w.conv.Send(context.Background(), "Count.", nil, "gpt-5.2-codex", ""); err != nil {
-			b.Fatal(err)
-		}
-		seen := -1
-		deadline := time.After(30 * time.Second)
-		for seen < deltas-1 {
-			select {
-			case f := <-h.ui:
-				f()
-				drawn := time.Now()
-				// The highest marker a RichText of the message list shows:
-				// the last word of the streamed answer.
-				top := -1
-				for _, o := range test.LaidOutObjects(h.w.list) {
-					rt, ok := o.(*widget.RichText)
-					if !ok {
-						continue
-					}
-					text := strings.TrimSpace(rt.String())
-					word := text[strings.LastIndexByte(text, ' ')+1:]
-					if k, err := strconv.Atoi(strings.TrimPrefix(word, "d")); err == nil && strings.HasPrefix(word, "d") && k > top {
-						top = k
-					}
-				}
-				for ; seen < top; seen++ {
-					lat = append(lat, drawn.Sub(time.Unix(0, sent[seen+1].Load())))
-					net = append(net, time.Unix(0, recv[seen+1].Load()).Sub(time.Unix(0, sent[seen+1].Load())))
-				}
-				check += time.Since(drawn)
-				checks++
-			case <-deadline:
-				b.Fatalf("only %d of %d deltas reached the screen within 30 s", seen+1, deltas)
-			}
-		}
-		h.w.conv.Wait()
-	}
-	q := func(ds []time.Duration, p float64) float64 {
-		ds = slices.Clone(ds)
-		slices.Sort(ds)
-		return float64(ds[min(max(int(p*float64(len(ds))+0.999999)-1, 0), len(ds)-1)]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(q(lat, 0.50), "p50-ms")
-	b.ReportMetric(q(lat, 0.99), "p99-ms")
-	b.ReportMetric(q(lat, 1), "max-ms")
-	b.ReportMetric(q(net, 0.99), "to-provider-p99-ms")
-	b.ReportMetric(float64(check)/float64(checks)/float64(time.Millisecond), "check-ms")
-}
-
-// timedStream notes when each delta "dN " leaves the provider.
-type timedStream struct {
-	chat.Stream
-	recv []atomic.Int64
-}
-
-func (s *timedStream) Next() bool {
-	ok := s.Stream.Next()
-	if d, isDelta := s.Event().(provider.TextDelta); ok && isDelta {
-		if k, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(d.Delta, "d"))); err == nil && k < len(s.recv) {
-			s.recv[k].Store(time.Now().UnixNano())
-		}
-	}
-	return ok
+	w := newChatWindow(test.NewTempApp(b), ChatDeps{Stream: stream}, func(func()) {})
+	b.Cleanup(w.Close)
+	w.Show()
+	w.win.Resize(fyne.NewSize(760, 680))
+	return w
 }
 
 // scriptedStream is a turn whose events the benchmark hands over one by one.
@@ -221,33 +80,32 @@ func BenchmarkChatRenderScale(b *testing.B) {
 			defer cancel()
 			s := &scriptedStream{events: make(chan provider.Event), ctx: ctx}
 			stream := func(context.Context, provider.TurnRequest) (chat.Stream, error) { return s, nil }
-			// The pacer's draws are dropped: the benchmark draws itself.
-			h := newBenchChat(b, stream, func(func()) {})
-			h.w.conv.Load(benchConversation(n), nil)
-			h.w.draw() // lays out and measures every earlier message once
-			if err := h.w.conv.Send(ctx, "Count.", nil, "gpt-5.2-codex", ""); err != nil {
+			w := newBenchChat(b, stream)
+			w.conv.Load(benchConversation(n), nil)
+			w.draw() // lays out and measures every earlier message once
+			if err := w.conv.Send(ctx, "Count.", nil, "gpt-5.2-codex", ""); err != nil {
 				b.Fatal(err)
 			}
 			s.events <- provider.Created{ResponseID: "resp_1"}
-			h.w.draw()
-			last := h.w.conv.Len() - 1
-			if h.w.conv.Len() != n+2 || len(h.w.views) != n+2 {
-				b.Fatalf("%d messages, %d views; want %d", h.w.conv.Len(), len(h.w.views), n+2)
+			w.draw()
+			last := w.conv.Len() - 1
+			if w.conv.Len() != n+2 || len(w.views) != n+2 {
+				b.Fatalf("%d messages, %d views; want %d", w.conv.Len(), len(w.views), n+2)
 			}
 			words := strings.Fields("The quick brown fox jumps over the lazy dog, and then `code` and **bold** text.")
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				rev := h.w.conv.Message(last).Rev
+				rev := w.conv.Message(last).Rev
 				s.events <- provider.TextDelta{Delta: words[i%len(words)] + " "}
-				for h.w.conv.Message(last).Rev == rev {
+				for w.conv.Message(last).Rev == rev {
 					time.Sleep(20 * time.Microsecond)
 				}
 				b.StartTimer()
-				h.w.draw()
+				w.draw()
 			}
 			b.StopTimer()
-			if got := h.w.views[last].msg.Text; !strings.HasPrefix(got, "The") {
+			if got := w.views[last].msg.Text; !strings.HasPrefix(got, "The") {
 				b.Fatalf("the streamed answer shows %.40q", got)
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "update-µs")
