@@ -64,8 +64,9 @@ rm -rf "$work" "$out"/codextray[-_]* "$out/$appid.yml" "$out/macos" "$out/SHA256
 mkdir -p "$work" "$out"
 
 step "version $version build $build commit $commit"
-step "copying the source to $work/src"
+step "copying the source to $work/src and $work/src-windows"
 copy_tree "$work/src"
+copy_tree "$work/src-windows"
 
 # --- Linux: fyne package, then our desktop file, icons, metainfo, Makefile.
 linux_pkg() {
@@ -141,17 +142,18 @@ deb_pkg() {
 
 # --- Windows: fyne package cross-compiles with mingw-w64 and embeds the
 # icon, our manifest and a version resource. An existing --executable skips
-# its first build, so the one build it does keeps our -ldflags.
+# its first build, so the one build it does keeps our -ldflags. It has a copy
+# of its own (fyne drops fyne.syso there) and runs beside the Linux build: a
+# cold build of each is mostly one single-threaded gcc run on go-gl.
 windows_pkg() {
-	local v4
+	local v4 src=$work/src-windows
 	v4=$(echo "$version" | awk -F. -v b="$build" '{printf "%d.%d.%d.%d", $1, $2, $3, b}')
-	sed "s/@VERSION4@/$v4/" packaging/windows/codextray.exe.manifest.in >"$work/src/codextray.exe.manifest"
-	cp FyneApp.toml "$work/src/FyneApp.toml" # undo the Build bump of the Linux run: main.go embeds it
-	: >"$work/src/codextray.exe"
-	(cd "$work/src" && CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ GOARCH=amd64 \
+	sed "s/@VERSION4@/$v4/" packaging/windows/codextray.exe.manifest.in >"$src/codextray.exe.manifest"
+	: >"$src/codextray.exe"
+	(cd "$src" && CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ GOARCH=amd64 \
 		GOFLAGS="-ldflags=$ldflags_x" "$fyne" package -os windows --release $fyne_version_flags --executable codextray.exe)
-	[ -s "$work/src/Codex Tray.exe" ] || die "fyne package made no Codex Tray.exe"
-	cp "$work/src/Codex Tray.exe" "$out/codextray-$version-windows-amd64.exe"
+	[ -s "$src/Codex Tray.exe" ] || die "fyne package made no Codex Tray.exe"
+	cp "$src/Codex Tray.exe" "$out/codextray-$version-windows-amd64.exe"
 }
 
 # --- Source with vendor/ (Flatpak builds offline) and the Flatpak manifest.
@@ -169,12 +171,19 @@ macos_files() {
 	sed -e "s/@VERSION@/$version/g" -e "s/@BUILD@/$build/g" packaging/macos/Info.plist.in >"$out/macos/Info.plist"
 }
 
+step "windows exe (fyne package -os windows, mingw-w64), in the background: $work/windows.log"
+(timed windows_pkg) >"$work/windows.log" 2>&1 &
+windows=$!
 step "linux tarball (fyne package -os linux)"
 timed linux_pkg
 step "debian package (dpkg-deb)"
 timed deb_pkg
-step "windows exe (fyne package -os windows, mingw-w64)"
-timed windows_pkg
+step "waiting for the windows exe"
+if ! wait "$windows"; then
+	cat "$work/windows.log" >&2
+	die "the windows build failed"
+fi
+cat "$work/windows.log" >&2
 step "source tarball with vendor/ and flatpak manifest"
 timed source_pkg
 macos_files
