@@ -38,6 +38,7 @@ test: deps-test packages-for-test
 
 lint:
 	$(GO) vet -tags $(TAGS) ./...
+	cd bench && $(GO) vet -tags $(TAGS) ./...
 	@if command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest; then \
 		PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck -tags $(TAGS) ./...; \
 	else \

@@ -49,10 +49,12 @@ func BenchmarkIdle(b *testing.B) {
 				b.Fatalf("Activate: %v", call.Err)
 			}
 			var win xproto.Window
-			waitUntil(b, 10*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
+			opened := time.Now()
+			waitUntil(b, 60*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
+			b.ReportMetric(float64(time.Since(opened).Milliseconds()), "chat-open-ms")
 			b.ReportMetric(a.memKB(b, "VmHWM")/1024, "chat-open-peak-rss-MB")
 			closeWindow(b, win)
-			waitUntil(b, 10*time.Second, "the chat window to close", func() bool { return !windowMapped(win) })
+			waitUntil(b, 30*time.Second, "the chat window to close", func() bool { return !windowMapped(win) })
 			a.resetPeak(b)
 			s.idlePhase(b, a, "closed")
 
@@ -124,20 +126,32 @@ func buildTags() string {
 
 // chatTitle matches the chat window's title (the placeholder's and the
 // chat window's).
-var chatTitle = regexp.MustCompile(`^0x([0-9a-f]+) "(Codex Tray — Chat|Chat — Codex Tray)"`)
+var chatTitle = regexp.MustCompile(`^(Codex Tray — Chat|Chat — Codex Tray)$`)
 
-// findChatWindow returns the mapped top-level chat window, 0 when none.
+// findChatWindow returns the mapped top-level chat window, 0 when none. It
+// reads _NET_WM_NAME itself: xwininfo cannot print it in the C locale.
 func findChatWindow() xproto.Window {
-	out, err := exec.Command("xwininfo", "-root", "-tree").Output()
+	x, err := xgb.NewConn()
 	if err != nil {
 		return 0
 	}
-	for _, line := range regexp.MustCompile(`\n\s*`).Split(string(out), -1) {
-		if m := chatTitle.FindStringSubmatch(line); m != nil {
-			id, _ := strconv.ParseUint(m[1], 16, 32)
-			if w := xproto.Window(id); windowMapped(w) {
-				return w
-			}
+	defer x.Close()
+	root := xproto.Setup(x).DefaultScreen(x).Root
+	tree, err := xproto.QueryTree(x, root).Reply()
+	if err != nil {
+		return 0
+	}
+	name, err := xproto.InternAtom(x, false, uint16(len("_NET_WM_NAME")), "_NET_WM_NAME").Reply()
+	if err != nil {
+		return 0
+	}
+	for _, w := range tree.Children {
+		p, err := xproto.GetProperty(x, false, w, name.Atom, xproto.GetPropertyTypeAny, 0, 256).Reply()
+		if err != nil || !chatTitle.Match(p.Value) {
+			continue
+		}
+		if attr, err := xproto.GetWindowAttributes(x, w).Reply(); err == nil && attr.MapState == xproto.MapStateViewable {
+			return w
 		}
 	}
 	return 0

@@ -123,8 +123,14 @@ func (s *traySession) start(b *testing.B, timed bool, argv ...string) *app {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
+	// The app may outlive /usr/bin/time and hold the output pipe open.
+	cmd.WaitDelay = 2 * time.Second
 	go func() { _ = cmd.Wait(); close(a.exited) }()
-	b.Cleanup(func() { _ = cmd.Process.Kill(); <-a.exited })
+	b.Cleanup(func() {
+		_ = syscall.Kill(a.pid, syscall.SIGKILL)
+		_ = cmd.Process.Kill()
+		<-a.exited
+	})
 	a.pid = cmd.Process.Pid
 	if timed {
 		waitUntil(b, 5*time.Second, "the app under /usr/bin/time", func() bool {
