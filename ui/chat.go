@@ -229,6 +229,7 @@ type ChatStats struct {
 	LatencyP95    time.Duration
 	LatencyMax    time.Duration
 	Messages      int
+	Attached      int // images waiting in the composer
 	Busy          bool
 	Pending       bool // a change is waiting for its draw
 }
@@ -236,7 +237,7 @@ type ChatStats struct {
 // DrawStats returns the figures so far; UI goroutine.
 func (w *ChatWindow) DrawStats() ChatStats {
 	st := ChatStats{Draws: w.stats.draws, Changes: w.stats.messages, FramesSkipped: w.stats.framesSkipped,
-		Messages: len(w.views), Busy: w.conv.Busy()}
+		Messages: len(w.views), Attached: len(w.attached), Busy: w.conv.Busy()}
 	n := w.conv.Len()
 	st.Pending = n != len(w.views) || n > 0 && w.views[n-1].rev != w.conv.Message(n-1).Rev
 	if l := append([]time.Duration(nil), w.stats.latencies...); len(l) > 0 {

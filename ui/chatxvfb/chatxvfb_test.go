@@ -110,6 +110,8 @@ func say(line string) { _, _ = os.Stdout.WriteString("chatxvfb: " + line + "\n")
 // runHelper shows the chat window against the fake backend at $baseEnv and
 // runs until SIGTERM, then prints the drawing figures as JSON.
 func runHelper() {
+	sigs := make(chan os.Signal, 2) // before the window can be found and signalled
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
 	a := app.NewWithID(appdata.AppID + ".chattest")
 	a.Preferences().SetString(appdata.PrefDefaultModel, "gpt-5.5")
 	a.Preferences().SetFloat("chat_width", 900)
@@ -137,8 +139,6 @@ func runHelper() {
 	if p := os.Getenv(imageEnv); p != "" {
 		w.Attach(p)
 	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1)
 	go func() {
 		for s := range sigs {
 			var st ui.ChatStats
@@ -270,9 +270,9 @@ func TestChatInARealWindow(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
+	exited := make(chan struct{}) // closed when the helper has ended
 	from := lines(stdout)
-	go func() { exited <- cmd.Wait() }()
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-exited
@@ -282,6 +282,14 @@ func TestChatInARealWindow(t *testing.T) {
 	})
 
 	wid := findWindow(t)
+	var st ui.ChatStats
+	for i := 0; st.Attached != 1; i++ { // the image is read and fitted in the background
+		if i > 200 {
+			t.Fatalf("the image was never attached: %+v", st)
+		}
+		_ = cmd.Process.Signal(syscall.SIGUSR1)
+		_ = json.Unmarshal([]byte(expect(t, from, "stats", 10*time.Second)), &st)
+	}
 	xdo(t, "windowfocus", "--sync", wid)
 	const prompt = "Show me a hello world in Go"
 	xdo(t, "type", "--delay", "15", prompt)
@@ -304,7 +312,6 @@ func TestChatInARealWindow(t *testing.T) {
 
 	expect(t, from, "streamed", 30*time.Second)
 	// Ask until the last change is drawn.
-	var st ui.ChatStats
 	for i := 0; ; i++ {
 		_ = cmd.Process.Signal(syscall.SIGUSR1)
 		_ = json.Unmarshal([]byte(expect(t, from, "stats", 10*time.Second)), &st)
