@@ -75,7 +75,7 @@ func TestSecondStartHandsOverAndExits(t *testing.T) {
 		window string
 	}{
 		{[]string{"--open", "status"}, "Codex Tray — Status"},
-		{nil, "Codex Tray — Chat"},
+		{nil, "Chat — Codex Tray"},
 	} {
 		second := start(tc.args...)
 		done := make(chan error, 1)
