@@ -8,6 +8,10 @@ BIN       ?= bin/codextray
 REAL_CODEX_SH ?= $(CURDIR)/../shared/tools/real-codex.sh
 REAL_CODEX_DIR ?= $(CURDIR)/.cache/codex
 TEST_SESSION = packaging/linux/test-session.sh
+# The commit `codextray version` prints (Go's own VCS stamp may be off, as
+# with GOFLAGS=-buildvcs=false).
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS  ?= -X github.com/codextray/codextray/core/cli.commit=$(COMMIT)
 
 TRAY_STATES = valid expiring expired relogin error apikey
 ICON_SIZES  = 256 128 64 32 16
@@ -24,7 +28,7 @@ deps-test:
 	packaging/linux/build-deps.sh test
 
 build:
-	$(GO) build -tags $(TAGS) -o $(BIN) .
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 run: deps-run build
 	./$(BIN)
