@@ -181,16 +181,32 @@ func (c *Conversation) SetRecorder(r Recorder) {
 // Load replaces the conversation with earlier messages (from history) and
 // the items to send back with them. It stops a streaming answer.
 func (c *Conversation) Load(msgs []Message, items []provider.Item) {
+	c.LoadSession(provider.NewConversationID(), msgs, items)
+}
+
+// LoadSession is Load keeping the backend session id the conversation's
+// earlier turns used ("" starts a new one).
+func (c *Conversation) LoadSession(session string, msgs []Message, items []provider.Item) {
+	if session == "" {
+		session = provider.NewConversationID()
+	}
 	c.Stop()
 	c.Wait()
 	c.mu.Lock()
-	c.id = provider.NewConversationID()
+	c.id = session
 	c.msgs = append([]Message(nil), msgs...)
 	c.items = append([]provider.Item(nil), items...)
 	c.dirty = map[int]struct{}{}
 	c.resets++
 	c.mu.Unlock()
 	c.notify()
+}
+
+// Session is the backend session id the turns are sent with.
+func (c *Conversation) Session() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.id
 }
 
 // Reset starts a new, empty conversation.
@@ -251,7 +267,7 @@ func (c *Conversation) Busy() bool {
 	return c.cancel != nil
 }
 
-// Wait returns when no answer is streaming.
+// Wait returns when no answer is streaming and the last one is recorded.
 func (c *Conversation) Wait() {
 	c.mu.Lock()
 	done := c.turnDone
@@ -415,7 +431,7 @@ func (c *Conversation) run(ctx context.Context, idx int, resets uint64, req prov
 	}
 
 	c.mu.Lock()
-	c.cancel, c.turnDone = nil, nil
+	c.cancel = nil // turnDone stays until the recorder is done too: see Wait
 	current := c.resets == resets
 	if current {
 		switch state {
