@@ -63,6 +63,11 @@ icons:
 	rsvg-convert -w 512 -h 512 assets/src/icon.svg -o assets/icon.png
 	for s in $(ICON_SIZES); do rsvg-convert -w $$s -h $$s assets/src/icon.svg -o assets/icons/icon-$$s.png; done
 	for t in $(TRAY_STATES); do rsvg-convert -w 64 -h 64 assets/tray/src/$$t.svg -o assets/tray/$$t.png; done
+	# macOS template icons: black, with the opacity of the dark parts, so the
+	# white glyphs become holes the menu bar shows through.
+	for t in $(TRAY_STATES); do convert assets/tray/$$t.png \( +clone -colorspace gray -negate -evaluate multiply 1.6 \) \
+		\( -clone 0 -alpha extract \) \( -clone 1 -clone 2 -compose multiply -composite \) -delete 0-2 \
+		\( +clone -fill black -colorize 100 \) +swap -alpha off -compose copy_opacity -composite assets/tray/template/$$t.png; done
 
 clean:
 	rm -rf bin

@@ -5,11 +5,12 @@ package assets
 
 import (
 	"embed"
+	"path"
 
 	"fyne.io/fyne/v2"
 )
 
-//go:embed icon.png tray/*.png
+//go:embed icon.png tray/*.png tray/template/*.png
 var files embed.FS
 
 // AppIcon is the application icon (512 px).
@@ -34,6 +35,21 @@ func TrayIcon(state string) fyne.Resource {
 		return r
 	}
 	return trayIcons["error"]
+}
+
+// TrayTemplateIcon is the macOS template (monochrome, alpha-only) version of
+// TrayIcon(state): the menu bar tints it for light and dark mode. The shapes
+// (badge and glyph) still tell the states apart. Made by `make icons`.
+func TrayTemplateIcon(state string) []byte {
+	name := trayIcons[state]
+	if name == nil {
+		name = trayIcons["error"]
+	}
+	b, err := files.ReadFile("tray/template/" + path.Base(name.Name()))
+	if err != nil {
+		panic("assets: missing embedded template for " + name.Name())
+	}
+	return b
 }
 
 func resource(name string) fyne.Resource {

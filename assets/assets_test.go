@@ -53,3 +53,40 @@ func TestTrayIconsDiffer(t *testing.T) {
 		seen[c] = name
 	}
 }
+
+// The macOS template icons are black with only their opacity varying, and
+// each state keeps a shape of its own.
+func TestTrayTemplateIcons(t *testing.T) {
+	seen := map[string]string{}
+	for _, st := range []string{"valid", "expiring", "expired", "relogin_required", "api_key", "error"} {
+		b := TrayTemplateIcon(st)
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+		opaque := 0
+		bounds := img.Bounds()
+		for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+			for x := bounds.Min.X; x < bounds.Max.X; x++ {
+				r, g, bl, a := img.At(x, y).RGBA()
+				if a > 0 && (r|g|bl) != 0 {
+					t.Fatalf("%s: pixel %d,%d is not black", st, x, y)
+				}
+				if a > 0x8000 {
+					opaque++
+				}
+			}
+		}
+		if opaque < 200 {
+			t.Errorf("%s: only %d opaque pixels", st, opaque)
+		}
+		key := string(b)
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s have the same template icon", st, other)
+		}
+		seen[key] = st
+	}
+	if !bytes.Equal(TrayTemplateIcon("logged_out"), TrayTemplateIcon("relogin_required")) {
+		t.Error("logged_out and relogin_required should share the sign-in icon")
+	}
+}

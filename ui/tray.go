@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/systray"
+	"runtime"
 
 	"github.com/codextray/codextray/assets"
 )
@@ -45,9 +46,14 @@ func (t *tray) show(v viewState) {
 	}
 	if icon != t.icon {
 		t.icon = icon
-		if icon == "" {
+		switch {
+		case runtime.GOOS == "darwin" && icon != "":
+			// A template image, tinted by the menu bar for light and dark.
+			tpl := assets.TrayTemplateIcon(icon)
+			systray.SetTemplateIcon(tpl, tpl)
+		case icon == "":
 			t.desk.SetSystemTrayIcon(assets.AppIcon)
-		} else {
+		default:
 			t.desk.SetSystemTrayIcon(assets.TrayIcon(icon))
 		}
 	}
