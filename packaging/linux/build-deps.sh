@@ -13,7 +13,7 @@ run_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 
 # The tests start real parts: an X server, a session bus, a Secret Service,
 # a StatusNotifier watcher and tray host, and the Codex CLI from npm.
-test_pkgs=(xvfb x11-utils xdotool imagemagick librsvg2-bin dbus dbus-x11
+test_pkgs=(xvfb x11-utils xdotool xclip imagemagick librsvg2-bin dbus dbus-x11
 	gnome-keyring libsecret-tools haskell-status-notifier-item-utils
 	haskell-gtk-sni-tray-utils libglib2.0-bin nodejs npm)
 
