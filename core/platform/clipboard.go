@@ -44,8 +44,12 @@ func ClipboardImage(ctx context.Context) (string, []byte, error) {
 		targets = func() ([]string, error) { return lines(run(ctx, "wl-paste", "--list-types")) }
 		read = func(mime string) ([]byte, error) { return run(ctx, "wl-paste", "--no-newline", "--type", mime) }
 	case has("xclip"):
-		targets = func() ([]string, error) { return lines(run(ctx, "xclip", "-selection", "clipboard", "-t", "TARGETS", "-o")) }
-		read = func(mime string) ([]byte, error) { return run(ctx, "xclip", "-selection", "clipboard", "-t", mime, "-o") }
+		targets = func() ([]string, error) {
+			return lines(run(ctx, "xclip", "-selection", "clipboard", "-t", "TARGETS", "-o"))
+		}
+		read = func(mime string) ([]byte, error) {
+			return run(ctx, "xclip", "-selection", "clipboard", "-t", mime, "-o")
+		}
 	default:
 		return "", nil, errors.New("pasting images needs xclip (X11) or wl-clipboard (Wayland); drop the file on the window instead")
 	}
