@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 
+	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/chat"
+	"github.com/codextray/codextray/core/history"
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/platform"
 	"github.com/codextray/codextray/core/provider"
@@ -12,13 +14,25 @@ import (
 
 // chatDeps wires the chat window: the login's backend client streams the
 // turns, core/chat reads and fits dropped images, and the login watch turns
-// sending off while Codex is signed out.
+// sending off while Codex is signed out; the conversations are saved in
+// history.db in the app's data directory.
 func chatDeps(svc *login.Service, version string, b ui.Backend) ui.ChatDeps {
 	d := ui.ChatDeps{
 		Backend:  b,
 		LoadFile: chat.LoadFile,
 		Watch:    svc.Watch,
 		SignIn:   func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		OpenHistory: func(ctx context.Context) (ui.ChatHistory, error) {
+			dir, err := appdata.Dir()
+			if err != nil {
+				return nil, err
+			}
+			h, err := chat.OpenHistory(ctx, history.DefaultPath(dir))
+			if err != nil {
+				return nil, err
+			}
+			return h, nil
+		},
 	}
 	c, err := svc.Backend(version)
 	if err != nil { // config.toml unreadable: every turn says why

@@ -43,6 +43,9 @@ type ChatDeps struct {
 	Watch func(ctx context.Context, set login.Settings, out chan<- auth.Status) error
 	// SignIn opens a terminal running `codex login`.
 	SignIn func() error
+	// OpenHistory opens the saved conversations (chat.OpenHistory in the
+	// app's data directory); nil hides the sidebar and saves nothing.
+	OpenHistory func(ctx context.Context) (ChatHistory, error)
 }
 
 // Preference keys of the chat window.
@@ -98,6 +101,7 @@ type ChatWindow struct {
 	slugs      []string // model slugs in the picker's order
 	attached   []chat.Attachment
 	stats      chatDrawStats
+	side       chatSideView
 }
 
 // chatState is what background work reports to the window.
@@ -112,6 +116,7 @@ type chatState struct {
 	notices   []string
 	loading   int
 	signInErr string
+	side      chatSide
 }
 
 // chatDrawStats measure how smooth streaming is: how long a change waited for
@@ -162,7 +167,11 @@ func newChatWindow(a fyne.App, deps ChatDeps, post func(func())) *ChatWindow {
 	w.pacer = chat.NewPacer(chat.Frame, func() { w.post(w.draw) })
 	w.conv = chat.New(deps.Stream, w.pacer.Poke)
 	w.win = a.NewWindow("Chat — Codex Tray")
-	w.win.SetContent(w.build())
+	content := w.build()
+	if deps.OpenHistory != nil {
+		content = container.NewBorder(nil, nil, w.buildSide(), nil, content)
+	}
+	w.win.SetContent(content)
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefChatWidth, 760)), float32(prefs.FloatWithFallback(prefChatHeight, 680))))
 	w.win.SetCloseIntercept(w.Hide)
 	w.win.SetOnDropped(w.onDropped)
@@ -172,6 +181,7 @@ func newChatWindow(a fyne.App, deps ChatDeps, post func(func())) *ChatWindow {
 		}
 	})
 	w.win.Canvas().AddShortcut(newChatShortcut, func(fyne.Shortcut) { w.onNewChat() })
+	w.win.Canvas().AddShortcut(toggleSideShortcut, func(fyne.Shortcut) { w.onToggleSide() })
 	if deps.Watch != nil {
 		go w.watchLogin()
 	}
@@ -191,6 +201,9 @@ func (w *ChatWindow) Show() {
 	w.mu.Unlock()
 	if first {
 		go w.fetchBackend()
+		if w.deps.OpenHistory != nil {
+			go w.openHistory()
+		}
 	}
 }
 
@@ -208,6 +221,9 @@ func (w *ChatWindow) Hide() {
 // keeps the window until it quits).
 func (w *ChatWindow) Close() {
 	w.stop()
+	if w.side.timer != nil {
+		w.side.timer.Stop()
+	}
 	w.conv.Stop()
 	w.conv.Wait()
 	w.pacer.Close()
@@ -295,7 +311,12 @@ func (w *ChatWindow) build() fyne.CanvasObject {
 	pick := func(min float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.New(layout.NewGridWrapLayout(fyne.NewSize(min, o.MinSize().Height)), o)
 	}
-	top := container.NewBorder(nil, nil, newChat, container.NewHBox(
+	var left fyne.CanvasObject = newChat
+	if w.deps.OpenHistory != nil {
+		toggle := &widget.Button{Icon: theme.MenuIcon(), Importance: widget.LowImportance, OnTapped: w.onToggleSide}
+		left = container.NewHBox(toggle, newChat)
+	}
+	top := container.NewBorder(nil, nil, left, container.NewHBox(
 		widget.NewLabel("Model"), pick(190, w.modelSel), widget.NewLabel("Effort"), pick(110, w.effortSel)))
 
 	w.thumbs = container.NewHBox()
@@ -478,6 +499,7 @@ func (w *ChatWindow) drawState() {
 	w.entry.Enable()
 
 	w.drawMeters(s.usage)
+	w.drawSide(s.side)
 	w.root.Refresh() // shown or hidden parts change the bottom's height
 }
 
@@ -695,6 +717,15 @@ func (w *ChatWindow) onSignIn() {
 
 func (w *ChatWindow) onNewChat() {
 	w.conv.Reset()
+	if h := w.hist(); h != nil {
+		h.SetCurrent(0, w.conv.Session())
+		w.changed(func(s *chatState) { s.side.current = 0 })
+	}
+	w.side.shown = 0
+	if w.side.list != nil {
+		w.selectShown()
+		w.drawSideActions()
+	}
 	w.entry.SetText("")
 	w.attached = nil
 	w.drawThumbs()
@@ -745,6 +776,10 @@ func (w *ChatWindow) onShortcut(s fyne.Shortcut) bool {
 	case *desktop.CustomShortcut:
 		if sc.KeyName == newChatShortcut.KeyName && sc.Modifier == newChatShortcut.Modifier {
 			w.onNewChat()
+			return true
+		}
+		if sc.KeyName == toggleSideShortcut.KeyName && sc.Modifier == toggleSideShortcut.Modifier {
+			w.onToggleSide()
 			return true
 		}
 	case *fyne.ShortcutPaste:

@@ -198,6 +198,10 @@ func (c *Conversation) LoadSession(session string, msgs []Message, items []provi
 	c.items = append([]provider.Item(nil), items...)
 	c.dirty = map[int]struct{}{}
 	c.resets++
+	for i := range c.msgs { // every loaded message is new to the window
+		c.msgs[i].Pending = time.Time{}
+		c.touch(i)
+	}
 	c.mu.Unlock()
 	c.notify()
 }

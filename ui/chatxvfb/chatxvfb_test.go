@@ -30,6 +30,7 @@ import (
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/auth/authtest"
 	"github.com/codextray/codextray/core/chat"
+	"github.com/codextray/codextray/core/history"
 	"github.com/codextray/codextray/core/provider"
 	pt "github.com/codextray/codextray/core/provider/providertest"
 	"github.com/codextray/codextray/ui"
@@ -40,6 +41,7 @@ const (
 	baseEnv   = "CODEXTRAY_CHAT_XVFB_BASE"
 	imageEnv  = "CODEXTRAY_CHAT_XVFB_IMAGE"
 	gapEnv    = "CODEXTRAY_CHAT_XVFB_GAP"
+	histEnv   = "CODEXTRAY_CHAT_XVFB_HISTORY"
 	token     = "xvfb-chat-token"
 	title     = "Chat — Codex Tray"
 )
@@ -133,6 +135,9 @@ func runHelper() {
 		},
 		Backend:  backend{c},
 		LoadFile: chat.LoadFile,
+	}
+	if p := os.Getenv(histEnv); p != "" {
+		deps.OpenHistory = func(ctx context.Context) (ui.ChatHistory, error) { return chat.OpenHistory(ctx, p) }
 	}
 	w := ui.NewChatWindow(a, deps)
 	w.Show()
@@ -234,6 +239,29 @@ const answerMD = "## Hello, world in Go\n\n" +
 	"The picture you sent is a colour gradient."
 
 func TestChatInARealWindow(t *testing.T) {
+	runRealWindow(t, "", "CODEXTRAY_CHAT_SCREENSHOT")
+}
+
+// TestChatHistoryInARealWindow is the same turn with saved conversations in
+// the sidebar; the new one joins them at the top.
+func TestChatHistoryInARealWindow(t *testing.T) {
+	need(t, "xdotool", "import")
+	db := filepath.Join(t.TempDir(), "history.db")
+	st, err := history.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"Why is the sky blue?", "Explain Go channels with an example",
+		"Write a haiku about autumn", "How do I reverse a slice in Go?", "Compare SQLite WAL and rollback journal"} {
+		id, _ := st.StartConversation(context.Background(), q, "")
+		_, _ = st.AddMessage(context.Background(), history.Message{ConversationID: id, Role: "user", Text: q})
+		_, _ = st.AddMessage(context.Background(), history.Message{ConversationID: id, Role: "assistant", Text: "An answer."})
+	}
+	st.Close()
+	runRealWindow(t, db, "CODEXTRAY_CHAT_HISTORY_SCREENSHOT")
+}
+
+func runRealWindow(t *testing.T, historyDB, shotEnv string) {
 	need(t, "xdotool", "import")
 	srv := pt.New(t, token)
 	srv.ExpectAccountID(authtest.AccountID)
@@ -260,7 +288,7 @@ func TestChatInARealWindow(t *testing.T) {
 	home := filepath.Join(dir, "home")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1", baseEnv+"="+srv.URL, imageEnv+"="+imgPath, gapEnv+"=8ms",
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"))
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"), histEnv+"="+historyDB)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +367,7 @@ func TestChatInARealWindow(t *testing.T) {
 		t.Fatalf("import: %v: %s", err, out)
 	}
 	checkNotBlank(t, win)
-	if dst := os.Getenv("CODEXTRAY_CHAT_SCREENSHOT"); dst != "" {
+	if dst := os.Getenv(shotEnv); dst != "" {
 		data, _ := os.ReadFile(win)
 		if err := os.WriteFile(dst, data, 0o644); err != nil {
 			t.Fatal(err)
