@@ -22,6 +22,14 @@ func chatDeps(svc *login.Service, version string, b ui.Backend) ui.ChatDeps {
 		LoadFile: chat.LoadFile,
 		Watch:    svc.Watch,
 		SignIn:   func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		// Fyne's clipboard is text only: an image comes from the system's tools.
+		ClipboardImage: func() (chat.Attachment, error) {
+			name, data, err := platform.ClipboardImage(context.Background())
+			if err != nil {
+				return chat.Attachment{}, err
+			}
+			return chat.PrepareImage(name, data)
+		},
 		OpenHistory: func(ctx context.Context) (ui.ChatHistory, error) {
 			dir, err := appdata.Dir()
 			if err != nil {
