@@ -18,10 +18,12 @@ import (
 // history.db in the app's data directory.
 func chatDeps(svc *login.Service, version string, b ui.Backend) ui.ChatDeps {
 	d := ui.ChatDeps{
-		Backend:  b,
-		LoadFile: chat.LoadFile,
-		Watch:    svc.Watch,
-		SignIn:   func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		Backend:        b,
+		LoadFile:       chat.LoadFile,
+		Watch:          svc.Watch,
+		SignIn:         func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		WindowPosition: platform.WindowPosition,
+		MoveWindow:     platform.MoveWindow,
 		// Fyne's clipboard is text only: an image comes from the system's tools.
 		ClipboardImage: func() (chat.Attachment, error) {
 			name, data, err := platform.ClipboardImage(context.Background())

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
@@ -46,12 +47,19 @@ type ChatDeps struct {
 	// OpenHistory opens the saved conversations (chat.OpenHistory in the
 	// app's data directory); nil hides the sidebar and saves nothing.
 	OpenHistory func(ctx context.Context) (ChatHistory, error)
+	// WindowPosition and MoveWindow read and set where a native window is
+	// (platform.WindowPosition / MoveWindow; X11 only), since Fyne has no
+	// API for it; nil remembers only the size.
+	WindowPosition func(handle uintptr) (x, y int, err error)
+	MoveWindow     func(handle uintptr, x, y int) error
 }
 
 // Preference keys of the chat window.
 const (
 	prefChatWidth  = "chat_width"
 	prefChatHeight = "chat_height"
+	prefChatX      = "chat_x"
+	prefChatY      = "chat_y"
 )
 
 // chatUsageWarnAt is the share of a usage window above which sending warns.
@@ -190,9 +198,11 @@ func newChatWindow(a fyne.App, deps ChatDeps, post func(func())) *ChatWindow {
 
 var newChatShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
 
-// Show opens the window, fetching the models and usage the first time.
+// Show opens the window where it was last, fetching the models and usage
+// the first time.
 func (w *ChatWindow) Show() {
 	w.win.Show()
+	w.restorePosition()
 	w.win.RequestFocus()
 	w.win.Canvas().Focus(w.entry)
 	w.mu.Lock()
@@ -207,14 +217,47 @@ func (w *ChatWindow) Show() {
 	}
 }
 
-// Hide hides the window and remembers its size; the conversation stays.
+// Hide hides the window and remembers its size and position; the
+// conversation stays.
 func (w *ChatWindow) Hide() {
 	s := w.win.Canvas().Size()
 	if s.Width > 0 && s.Height > 0 {
 		w.app.Preferences().SetFloat(prefChatWidth, float64(s.Width))
 		w.app.Preferences().SetFloat(prefChatHeight, float64(s.Height))
 	}
+	w.nativeX11(func(h uintptr) {
+		if w.deps.WindowPosition == nil {
+			return
+		}
+		if x, y, err := w.deps.WindowPosition(h); err == nil {
+			w.app.Preferences().SetInt(prefChatX, x)
+			w.app.Preferences().SetInt(prefChatY, y)
+		}
+	})
 	w.win.Hide()
+}
+
+// restorePosition puts the window where Hide last found it.
+func (w *ChatWindow) restorePosition() {
+	prefs := w.app.Preferences()
+	x, y := prefs.IntWithFallback(prefChatX, -1), prefs.IntWithFallback(prefChatY, -1)
+	if x < 0 || y < 0 || w.deps.MoveWindow == nil {
+		return
+	}
+	w.nativeX11(func(h uintptr) { _ = w.deps.MoveWindow(h, x, y) })
+}
+
+// nativeX11 runs f with the window's X11 handle, when it has one.
+func (w *ChatWindow) nativeX11(f func(handle uintptr)) {
+	nw, ok := w.win.(driver.NativeWindow)
+	if !ok {
+		return
+	}
+	nw.RunNative(func(ctx any) {
+		if x, ok := ctx.(driver.X11WindowContext); ok && x.WindowHandle != 0 {
+			f(x.WindowHandle)
+		}
+	})
 }
 
 // Close stops the window's background work and closes it (tests; the app
