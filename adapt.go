@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -10,15 +9,11 @@ import (
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/autostart"
 	"github.com/codextray/codextray/core/login"
-	"github.com/codextray/codextray/core/provider"
 	"github.com/codextray/codextray/ui"
 )
 
 // The adapters below turn core's services into the small interfaces ui
 // declares; they hold no logic of their own beyond naming things.
-
-// backend adapts provider.Client to ui.Backend.
-type backend struct{ c *provider.Client }
 
 // newBackend is the login's backend client (refreshing tokens as Codex
 // does); nil, which hides models and usage, when config.toml is unreadable.
@@ -27,44 +22,7 @@ func newBackend(svc *login.Service, version string) ui.Backend {
 	if err != nil {
 		return nil
 	}
-	return backend{c}
-}
-
-func (b backend) Models(ctx context.Context) (ui.ModelList, error) {
-	l, err := b.c.Models(ctx)
-	if err != nil {
-		return ui.ModelList{}, err
-	}
-	out := ui.ModelList{Default: l.Default}
-	for _, m := range l.Models {
-		um := ui.Model{Slug: m.Slug, Name: m.DisplayName, DefaultEffort: m.DefaultReasoningLevel}
-		for _, r := range m.ReasoningLevels {
-			um.Efforts = append(um.Efforts, r.Effort)
-		}
-		out.Models = append(out.Models, um)
-	}
-	return out, nil
-}
-
-func (b backend) Usage(ctx context.Context) (ui.Usage, error) {
-	rl, err := b.c.Usage(ctx)
-	if err != nil {
-		return ui.Usage{}, errors.New(provider.ErrorMessage(err))
-	}
-	out := ui.Usage{LimitReached: rl.LimitReached}
-	add := func(w *provider.Window, defMinutes int) {
-		if w == nil {
-			return
-		}
-		m := w.WindowMinutes
-		if m == 0 {
-			m = defMinutes
-		}
-		out.Windows = append(out.Windows, ui.UsageWindow{Minutes: m, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt})
-	}
-	add(rl.Primary, 300)
-	add(rl.Secondary, 7*24*60)
-	return out, nil
+	return ui.ProviderBackend(c)
 }
 
 // loginActions adapts the login service to ui.LoginActions.

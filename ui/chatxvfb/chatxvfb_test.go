@@ -54,39 +54,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// backend adapts the provider client to ui.Backend, as main does.
-type backend struct{ c *provider.Client }
-
-func (b backend) Models(ctx context.Context) (ui.ModelList, error) {
-	l, err := b.c.Models(ctx)
-	if err != nil {
-		return ui.ModelList{}, err
-	}
-	out := ui.ModelList{Default: l.Default}
-	for _, m := range l.Models {
-		mm := ui.Model{Slug: m.Slug, Name: m.DisplayName, DefaultEffort: m.DefaultReasoningLevel}
-		for _, r := range m.ReasoningLevels {
-			mm.Efforts = append(mm.Efforts, r.Effort)
-		}
-		out.Models = append(out.Models, mm)
-	}
-	return out, nil
-}
-
-func (b backend) Usage(ctx context.Context) (ui.Usage, error) {
-	rl, err := b.c.Usage(ctx)
-	if err != nil {
-		return ui.Usage{}, err
-	}
-	var u ui.Usage
-	for _, w := range []*provider.Window{rl.Primary, rl.Secondary} {
-		if w != nil {
-			u.Windows = append(u.Windows, ui.UsageWindow{Minutes: w.WindowMinutes, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt})
-		}
-	}
-	return u, nil
-}
-
 // pacedStream delivers events no faster than one per gap, as tokens
 // arrive from the real backend, and says on stdout when the turn ended.
 type pacedStream struct {
@@ -133,7 +100,7 @@ func runHelper() {
 			}
 			return &pacedStream{Stream: s, gap: gap}, nil
 		},
-		Backend:  backend{c},
+		Backend:  ui.ProviderBackend(c),
 		LoadFile: chat.LoadFile,
 	}
 	if p := os.Getenv(histEnv); p != "" {
