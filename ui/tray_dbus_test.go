@@ -223,8 +223,12 @@ func TestTrayOverDBus(t *testing.T) {
 		layout = getLayout(t, menuObj)
 		return layout.find("ada@example.com · Plus") != nil
 	})
-	click(t, menuObj, layout, "Status…")
-	waitWindow(t, "Codex Tray — Status")
+	// A sign-in fetches the usage again, and the menu is rebuilt when it
+	// arrives: click once the menu is whole, as a user would see it.
+	waitFor(t, "the usage lines back after the sign-in", func() bool {
+		return getLayout(t, menuObj).findPrefix("5 h: 42 % used · resets ") != nil
+	})
+	clickForWindow(t, menuObj, "Status…", "Codex Tray — Status")
 	if _, err := exec.LookPath("import"); err == nil {
 		shot := filepath.Join(artifactDir(t), "tray-host-status-window.png")
 		// The window is mapped before it is drawn: shoot until it shows.
@@ -353,6 +357,39 @@ func click(t *testing.T, menu dbus.BusObject, layout menuNode, label string) {
 	}
 	if call := menu.Call(menuInterface+".Event", 0, it.id, "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 		t.Fatalf("clicking %q over D-Bus: %v", label, call.Err)
+	}
+}
+
+// clickForWindow clicks the menu item label until the window titled title
+// is mapped. The tray rebuilds its menu (new item ids) when the backend's
+// answers arrive after a sign-in, one item at a time, so a layout read then
+// may lack the item or name one that is gone; a host re-reads the layout on
+// LayoutUpdated, as this does.
+func clickForWindow(t *testing.T, menu dbus.BusObject, label, title string) {
+	t.Helper()
+	if _, err := exec.LookPath("xwininfo"); err != nil {
+		click(t, menu, getLayout(t, menu), label)
+		t.Logf("xwininfo not installed; not checking that %q opened", title)
+		return
+	}
+	var lastClick time.Time
+	clicks := 0
+	waitFor(t, "the window "+title+" after clicking "+label, func() bool {
+		if out, _ := exec.Command("xwininfo", "-root", "-tree").Output(); bytes.Contains(out, []byte(`"`+title+`"`)) {
+			return true
+		}
+		if time.Since(lastClick) > 2*time.Second {
+			// Mid-rebuild the layout may not hold the item yet: try again.
+			if it := getLayout(t, menu).find(label); it != nil {
+				_ = menu.Call(menuInterface+".Event", 0, it.id, "clicked", dbus.MakeVariant(""), uint32(0))
+				lastClick = time.Now()
+				clicks++
+			}
+		}
+		return false
+	})
+	if clicks > 1 {
+		t.Logf("%q opened after %d clicks (the menu was rebuilt under the first)", title, clicks)
 	}
 }
 
