@@ -2,6 +2,11 @@
 
 package autostart
 
+import (
+	"fmt"
+	"os"
+)
+
 // Enabled reports whether Codex Tray starts at login: whether the
 // LaunchAgent that Enable writes is in place.
 func Enabled() (bool, error) {
@@ -41,4 +46,13 @@ func entry() (fileEntry, error) {
 		return fileEntry{}, err
 	}
 	return launchAgentEntry(home), nil
+}
+
+// userHome is the home directory that holds ~/Library.
+func userHome() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the LaunchAgents directory: %w", err)
+	}
+	return home, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"os"
 	"path/filepath"
 )
 
@@ -140,13 +139,4 @@ func plistValue(dec *xml.Decoder, se xml.StartElement) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("plist: unexpected <%s>", se.Name.Local)
-}
-
-// userHome is the home directory that holds ~/Library.
-func userHome() (string, error) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the LaunchAgents directory: %w", err)
-	}
-	return home, nil
 }
