@@ -3,7 +3,6 @@ package chat
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -196,28 +195,11 @@ func (h *History) Load(ctx context.Context, id int64) (msgs []Message, items []p
 	if err != nil {
 		return nil, nil, "", err
 	}
-	var kept []history.Message
-	for i, m := range saved {
-		if m.Role == "assistant" && i+1 < len(saved) && saved[i+1].Role == "assistant" {
-			continue
-		}
-		kept = append(kept, m)
-	}
+	kept := history.Visible(saved)
 	for _, m := range kept {
 		msgs = append(msgs, messageFrom(m))
 	}
-	return msgs, history.Input(kept), sessionOf(c), nil
-}
-
-// sessionOf is the session id a conversation's turns use; conversations
-// recorded without one get one derived from their id, as `codextray chat`
-// derives it.
-func sessionOf(c history.Conversation) string {
-	if c.SessionID != "" {
-		return c.SessionID
-	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "codextray-conversation-%d", c.ID))
-	return fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	return msgs, history.Input(kept), c.Session(), nil
 }
 
 // messageFrom turns a saved message into one the window shows.

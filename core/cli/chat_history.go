@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -80,11 +79,7 @@ func (r *chatRecord) begin(ctx context.Context, req *provider.TurnRequest, promp
 	} else {
 		req.Input = append(history.Input(r.msgs), req.Input...)
 	}
-	req.ConversationID = r.conv.SessionID
-	if req.ConversationID == "" { // conversations recorded by older builds
-		sum := sha256.Sum256(fmt.Appendf(nil, "codextray-conversation-%d", r.conv.ID))
-		req.ConversationID = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
-	}
+	req.ConversationID = r.conv.Session()
 	if _, err := r.store.AddMessage(ctx, history.Message{ConversationID: r.conv.ID, Role: "user", Text: prompt, Attachments: att}); err != nil {
 		return err
 	}

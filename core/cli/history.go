@@ -91,7 +91,7 @@ func runHistory(ctx context.Context, args []string, env Env) int {
 			}{c, msgs})
 		}
 		fmt.Fprintf(env.Stdout, "# %s\n", c.Title)
-		for _, m := range msgs {
+		for _, m := range history.Visible(msgs) {
 			who := m.Speaker()
 			fmt.Fprintf(env.Stdout, "\n## %s · %s\n\n", who, m.CreatedAt.Local().Format(time.DateTime))
 			for _, a := range m.Attachments {

@@ -26,7 +26,7 @@ func (s *Store) Export(ctx context.Context, id int64, dir string) (string, error
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", c.Title)
 	fmt.Fprintf(&b, "_Exported from Codex Tray. Started %s._\n", c.CreatedAt.Local().Format("2006-01-02 15:04"))
-	for _, m := range msgs {
+	for _, m := range Visible(msgs) {
 		who := m.Speaker()
 		fmt.Fprintf(&b, "\n## %s\n\n", who)
 		if m.Reasoning != "" {

@@ -288,3 +288,32 @@ func TestExportWithTwoImages(t *testing.T) {
 		}
 	}
 }
+
+// A retried answer replaces the one before it everywhere it is read back.
+func TestRetriedAnswerIsReplaced(t *testing.T) {
+	s, _ := openTemp(t)
+	id, _ := s.NewConversation(ctx, "q")
+	_, _ = s.AddMessage(ctx, Message{ConversationID: id, Role: "user", Text: "the question"})
+	_, _ = s.AddMessage(ctx, Message{ConversationID: id, Role: "assistant", Text: "a half answ", State: StateInterrupted})
+	_, _ = s.AddMessage(ctx, Message{ConversationID: id, Role: "assistant", Text: "the whole answer"})
+	_, msgs, err := s.Conversation(ctx, id)
+	must(t, err)
+	v := Visible(msgs)
+	if len(v) != 2 || v[1].Text != "the whole answer" {
+		t.Fatalf("visible = %+v", v)
+	}
+	in := Input(msgs)
+	if len(in) != 2 || in[1].Text() != "the whole answer" {
+		t.Fatalf("input = %+v", in)
+	}
+	md, err := s.Export(ctx, id, t.TempDir())
+	must(t, err)
+	text, _ := os.ReadFile(md)
+	if strings.Contains(string(text), "a half answ") || !strings.Contains(string(text), "the whole answer") {
+		t.Errorf("export:\n%s", text)
+	}
+	c, _, _ := s.Conversation(ctx, id)
+	if c.Session() == "" || c.Session() != c.Session() {
+		t.Error("no stable session id for a conversation recorded without one")
+	}
+}

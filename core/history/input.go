@@ -1,7 +1,9 @@
 package history
 
 import (
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 
 	"github.com/codextray/codextray/core/provider"
 )
@@ -12,7 +14,7 @@ import (
 // plain text when none were kept. Failed answers with no text are left out.
 func Input(msgs []Message) []provider.Item {
 	var out []provider.Item
-	for _, m := range msgs {
+	for _, m := range Visible(msgs) {
 		switch m.Role {
 		case "user":
 			var imgs []provider.Image
@@ -48,4 +50,29 @@ func ItemsJSON(items []provider.Item) string {
 func UsageJSON(u provider.Usage) string {
 	b, _ := json.Marshal(u)
 	return string(b)
+}
+
+// Visible drops the answers that were retried: an assistant message
+// followed by another assistant message was replaced by it. The window,
+// the export, `history show` and the next turn's input all use what is left.
+func Visible(msgs []Message) []Message {
+	out := make([]Message, 0, len(msgs))
+	for i, m := range msgs {
+		if m.Role == "assistant" && i+1 < len(msgs) && msgs[i+1].Role == "assistant" {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Session is the backend session id (prompt_cache_key) of the
+// conversation's turns; conversations recorded without one get one derived
+// from their id, the same every time.
+func (c Conversation) Session() string {
+	if c.SessionID != "" {
+		return c.SessionID
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "codextray-conversation-%d", c.ID))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
 }
