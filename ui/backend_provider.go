@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"sort"
 
 	"github.com/codextray/codextray/core/provider"
 )
@@ -34,6 +35,13 @@ func (b providerBackend) Usage(ctx context.Context) (Usage, error) {
 	if err != nil {
 		return Usage{}, errors.New(provider.ErrorMessage(err))
 	}
+	return usageFromRateLimits(rl), nil
+}
+
+// usageFromRateLimits turns the backend's rate limits (from /wham/usage or
+// the headers of an answer) into the meters, shortest window first; a
+// window without its length is the 5 h one (primary) or the weekly one.
+func usageFromRateLimits(rl provider.RateLimits) Usage {
 	out := Usage{LimitReached: rl.LimitReached}
 	add := func(w *provider.Window, defMinutes int) {
 		if w == nil {
@@ -47,5 +55,6 @@ func (b providerBackend) Usage(ctx context.Context) (Usage, error) {
 	}
 	add(rl.Primary, 300)
 	add(rl.Secondary, 7*24*60)
-	return out, nil
+	sort.SliceStable(out.Windows, func(i, j int) bool { return out.Windows[i].Minutes < out.Windows[j].Minutes })
+	return out
 }

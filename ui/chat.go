@@ -497,7 +497,7 @@ func (w *ChatWindow) drawState() {
 	}
 	w.mu.Lock()
 	if rl := w.conv.RateLimits(); !rl.IsZero() {
-		u := chatUsageFromRateLimits(rl)
+		u := usageFromRateLimits(rl)
 		w.state.usage = &u
 	}
 	s := w.state
@@ -642,19 +642,6 @@ func chatWindowLabel(minutes int) string {
 		return fmt.Sprintf("%d d", minutes/(24*60))
 	}
 	return fmt.Sprintf("%d min", minutes)
-}
-
-// chatUsageFromRateLimits turns the headers of an answer into the meters.
-func chatUsageFromRateLimits(rl provider.RateLimits) Usage {
-	var u Usage
-	for _, win := range []*provider.Window{rl.Primary, rl.Secondary} {
-		if win != nil {
-			u.Windows = append(u.Windows, UsageWindow{Minutes: win.WindowMinutes, UsedPercent: win.UsedPercent, ResetsAt: win.ResetsAt})
-		}
-	}
-	sort.SliceStable(u.Windows, func(i, j int) bool { return u.Windows[i].Minutes < u.Windows[j].Minutes })
-	u.LimitReached = rl.LimitReached
-	return u
 }
 
 func (w *ChatWindow) drawThumbs() {

@@ -29,33 +29,6 @@ import (
 
 const chatTestToken = "chat-ui-test-token"
 
-// chatBackend adapts a provider client to Backend, as main does.
-type chatBackend struct{ c *provider.Client }
-
-func (b chatBackend) Models(ctx context.Context) (ModelList, error) {
-	l, err := b.c.Models(ctx)
-	if err != nil {
-		return ModelList{}, err
-	}
-	out := ModelList{Default: l.Default}
-	for _, m := range l.Models {
-		mm := Model{Slug: m.Slug, Name: m.DisplayName, DefaultEffort: m.DefaultReasoningLevel}
-		for _, r := range m.ReasoningLevels {
-			mm.Efforts = append(mm.Efforts, r.Effort)
-		}
-		out.Models = append(out.Models, mm)
-	}
-	return out, nil
-}
-
-func (b chatBackend) Usage(ctx context.Context) (Usage, error) {
-	rl, err := b.c.Usage(ctx)
-	if err != nil {
-		return Usage{}, err
-	}
-	return chatUsageFromRateLimits(rl), nil
-}
-
 // chatHarness runs a chat window in Fyne's test app against the fake
 // backend. The test goroutine is the UI goroutine: the pacer's draws are
 // queued on ui and run by pump.
@@ -84,7 +57,7 @@ func newChatHarness(t *testing.T, mod ...func(*ChatDeps)) *chatHarness {
 		ChatGPTBaseURL: srv.ChatGPTBaseURL, OpenAIBaseURL: srv.OpenAIBaseURL,
 		AppVersion: "0.1.0-test", MaxRetries: -1, CacheDir: "-",
 	})
-	deps := ChatDeps{Stream: chat.ClientStream(c), Backend: chatBackend{c}, LoadFile: chat.LoadFile}
+	deps := ChatDeps{Stream: chat.ClientStream(c), Backend: ProviderBackend(c), LoadFile: chat.LoadFile}
 	for _, m := range mod {
 		m(&deps)
 	}
