@@ -29,28 +29,6 @@ func newBenchChat(b *testing.B, stream chat.StreamFunc) *ChatWindow {
 	return w
 }
 
-// scriptedStream is a turn whose events the benchmark hands over one by one.
-type scriptedStream struct {
-	events chan provider.Event
-	cur    provider.Event
-	ctx    context.Context
-}
-
-func (s *scriptedStream) Next() bool {
-	select {
-	case ev, ok := <-s.events:
-		s.cur = ev
-		return ok
-	case <-s.ctx.Done():
-		return false
-	}
-}
-func (s *scriptedStream) Event() provider.Event           { return s.cur }
-func (s *scriptedStream) Err() error                      { return s.ctx.Err() }
-func (s *scriptedStream) Close() error                    { return nil }
-func (s *scriptedStream) Cancel()                         {}
-func (s *scriptedStream) RateLimits() provider.RateLimits { return provider.RateLimits{} }
-
 // benchConversation is n earlier messages, questions and Markdown answers
 // with a list and a code block, as a long chat has.
 func benchConversation(n int) []chat.Message {
@@ -78,7 +56,7 @@ func BenchmarkChatRenderScale(b *testing.B) {
 		b.Run("messages="+strconv.Itoa(n), func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			s := &scriptedStream{events: make(chan provider.Event), ctx: ctx}
+			s := &gatedStream{events: make(chan provider.Event), ctx: ctx}
 			stream := func(context.Context, provider.TurnRequest) (chat.Stream, error) { return s, nil }
 			w := newBenchChat(b, stream)
 			w.conv.Load(benchConversation(n), nil)
