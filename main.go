@@ -1,7 +1,9 @@
 // Command codextray is a tray app for the OpenAI Codex CLI's ChatGPT login.
 // main only wires: a command-line command runs in core/cli; anything else
-// reaches the running instance or starts the tray app in ui with the core
-// services it needs (adapters in adapt.go).
+// reaches the running instance or starts the tray (ui.RunTray) with the
+// core services it needs (adapters in adapt.go). The tray starts the
+// program again with --window-host when a window is asked for
+// (ui.RunWindowHost).
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -29,6 +32,13 @@ func main() {
 	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, FyneAppTOML: fyneAppTOML}
 	if cli.IsCommand(args) {
 		os.Exit(cli.Run(args, env))
+	}
+	if len(args) == 1 && args[0] == windowHostFlag {
+		if err := runWindowHost(); err != nil {
+			fmt.Fprintln(os.Stderr, "codextray:", err)
+			os.Exit(cli.ExitFailure)
+		}
+		return
 	}
 	open, err := openFlag(args)
 	if err != nil {
@@ -78,8 +88,43 @@ func runTray(open string) error {
 	defer stop()
 	requests := make(chan string)
 	go forwardRequests(ctx, srv, open, requests)
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return ui.RunTray(ui.Options{
+		Context:      ctx,
+		Version:      version,
+		Watch:        svc.Watch,
+		Backend:      newBackend(svc, version),
+		Login:        loginActions{svc},
+		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		StartAtLogin: startAtLogin{},
+		Requests:     requests,
+		WindowHost: func() *exec.Cmd {
+			cmd := exec.Command(exe, windowHostFlag)
+			cmd.Stderr = os.Stderr
+			return cmd
+		},
+	})
+}
+
+// windowHostFlag starts the window host: the tray process runs the
+// program again with it when a window is asked for (ui.RunWindowHost).
+const windowHostFlag = "--window-host"
+
+// runWindowHost runs the windows for the tray process that started it,
+// taking its requests on stdin.
+func runWindowHost() error {
+	version := cli.ReadVersion(fyneAppTOML).Version
+	svc, err := login.New(version)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	backend := newBackend(svc, version)
-	return ui.Run(ui.Options{
+	return ui.RunWindowHost(ui.Options{
 		Context:      ctx,
 		Version:      version,
 		Watch:        svc.Watch,
@@ -88,8 +133,7 @@ func runTray(open string) error {
 		Login:        loginActions{svc},
 		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
 		StartAtLogin: startAtLogin{},
-		Requests:     requests,
-	})
+	}, os.Stdin, os.Stdout)
 }
 
 // forwardRequests hands the first start's own --open and every later

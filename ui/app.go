@@ -8,18 +8,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/systray"
 
-	"github.com/codextray/codextray/assets"
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
@@ -28,61 +22,29 @@ import (
 // AppID is the application ID, the same as in FyneApp.toml.
 const AppID = appdata.AppID
 
-// ErrNoDisplay is returned by Run when there is no graphical session to show
-// a tray in.
-var ErrNoDisplay = errors.New(`no display found: the tray needs a graphical session; use "codextray status" on the command line`)
-
 // backendEvery is how often models and usage are fetched again while the
 // app runs (the menu cannot tell when it is opened).
 const backendEvery = 5 * time.Minute
-
-// Run starts the tray app and blocks until the user quits it. It must be
-// called from the main goroutine.
-func Run(opts Options) error {
-	if err := checkDisplay(runtime.GOOS, os.Getenv); err != nil {
-		return err
-	}
-	a := app.NewWithID(AppID)
-	desk, ok := a.(desktop.App)
-	if !ok {
-		return errors.New(`this platform has no system tray: use "codextray status" on the command line`)
-	}
-	a.SetIcon(assets.AppIcon)
-
-	c := newController(a, opts)
-	t := newTray(desk, c.menuActions())
-	c.views = append(c.views, t)
-	// A left click on the icon opens the chat. It must be set before the
-	// tray item exists: the item says then whether it is only a menu.
-	systray.SetOnTapped(func() { fyne.Do(c.openChat) })
-	t.show(c.snapshot())
-
-	parent := opts.Context
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithCancel(parent)
-	c.ctx = ctx
-	stopQuit := context.AfterFunc(parent, func() { fyne.Do(a.Quit) })
-	defer stopQuit()
-	done := make(chan struct{})
-	go func() { defer close(done); c.run(ctx) }()
-	a.Run()
-	cancel()
-	<-done
-	return nil
-}
 
 // controller owns the current viewState and the goroutines that change it:
 // the login watch, backend fetches and the user's actions. Views are
 // rebuilt from snapshots, with changes coalesced through a channel of
 // capacity one.
 type controller struct {
-	app   fyne.App
-	prefs fyne.Preferences
+	app   fyne.App // the window host's Fyne app; nil in the tray process
+	prefs prefStore
 	opts  Options
 	now   func() time.Time
 	ctx   context.Context // the app's lifetime; background work stops with it
+	do    func(func())    // runs f on the UI goroutine
+	quit  func()
+	// remote, in the tray process, opens a window in the window host;
+	// nil opens it here.
+	remote func(what string)
+	// host is the window host: the tray process sends the notifications
+	// and keeps the mirror current, the host only shows.
+	host     bool
+	hostIdle func() // the host has no window open and nothing running
 
 	mu            sync.Mutex
 	state         viewState
@@ -99,6 +61,7 @@ type controller struct {
 	settings *settingsWindow
 	signIn   *signInWindow
 	chat     fyne.Window // the placeholder until the chat window exists
+	chatUp   bool        // the chat window is shown, or hidden mid-answer
 }
 
 // view is a window or the tray; update applies a state through the view's
@@ -106,27 +69,35 @@ type controller struct {
 type view interface{ update(viewState) }
 
 func newController(a fyne.App, opts Options) *controller {
+	c := newControllerWith(opts, a.Preferences(), fyne.Do, a.Quit, func(n *fyne.Notification) {
+		fyne.Do(func() { a.SendNotification(n) })
+	})
+	c.app = a
+	c.status = &statusWindow{c: c}
+	c.settings = &settingsWindow{c: c}
+	c.signIn = &signInWindow{app: a, closed: c.windowClosed}
+	c.views = append(c.views, c.status, c.settings)
+	return c
+}
+
+// newControllerWith is the controller without windows (the tray process
+// adds its tray view, newController the windows).
+func newControllerWith(opts Options, prefs prefStore, do func(func()), quit func(), send func(*fyne.Notification)) *controller {
 	c := &controller{
-		app: a, prefs: a.Preferences(), opts: opts, now: time.Now, ctx: context.Background(),
+		prefs: prefs, opts: opts, now: time.Now, ctx: context.Background(), do: do, quit: quit,
 		rebuild: make(chan struct{}, 1), settingsChanged: make(chan struct{}, 1),
 	}
-	c.notes = &notifier{prefs: c.prefs, now: c.now, send: func(n *fyne.Notification) {
-		fyne.Do(func() { a.SendNotification(n) })
-	}}
+	c.notes = &notifier{prefs: c.prefs, now: c.now, send: send}
 	c.state = viewState{
 		Now: c.now(), ChosenModel: c.prefs.String(appdata.PrefDefaultModel),
 		SnoozedUntil: c.notes.snoozedUntil(), NotificationsOn: c.prefs.BoolWithFallback(appdata.PrefNotifications, true),
 		HasBackend: opts.Backend != nil, HasLogin: opts.Login != nil,
 	}
-	c.status = &statusWindow{c: c}
-	c.settings = &settingsWindow{c: c}
-	c.signIn = &signInWindow{app: a}
-	c.views = append(c.views, c.status, c.settings)
 	return c
 }
 
 // settingsFrom reads the login settings the Settings window stores.
-func settingsFrom(p fyne.Preferences) login.Settings {
+func settingsFrom(p prefStore) login.Settings {
 	hours := func(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
 	return login.Settings{
 		Reminder:       hours(p.FloatWithFallback(appdata.PrefReminderHours, 24)),
@@ -167,7 +138,7 @@ func (c *controller) run(ctx context.Context) {
 				c.opts.Requests = nil
 				continue
 			}
-			fyne.Do(func() { c.open(r) })
+			c.do(func() { c.open(r) })
 		case <-tick.C:
 			c.update(func(v *viewState) { v.Now = c.now() })
 		case <-poll.C:
@@ -184,6 +155,10 @@ func (c *controller) watch(ctx context.Context, wg *sync.WaitGroup) (<-chan auth
 	wctx, stop := context.WithCancel(ctx)
 	out := make(chan auth.Status)
 	set := settingsFrom(c.prefs)
+	if c.host {
+		// The tray process keeps the mirror and the keep-alive.
+		set.MaintainMirror, set.KeepAlive = false, 0
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = c.opts.Watch(wctx, set, out) }()
 	return out, stop
@@ -242,7 +217,9 @@ func (c *controller) onStatus(st auth.Status) {
 		c.loginKey = key
 		failed = c.refreshFailed
 	})
-	c.notes.observe(st, failed)
+	if !c.host {
+		c.notes.observe(st, failed)
+	}
 	if signedIn && changedLogin {
 		c.fetchBackend()
 	}
@@ -303,8 +280,8 @@ func (c *controller) checkRestore() {
 
 func (c *controller) menuActions() menuActions {
 	return menuActions{
-		OpenChat: c.openChat, Status: c.status.open, Refresh: c.onRefresh, Restore: c.onRestore,
-		SignIn: c.onSignIn, Settings: c.settings.open, ChooseModel: c.chooseModel, Quit: c.app.Quit,
+		OpenChat: c.openChat, Status: func() { c.open("status") }, Refresh: c.onRefresh, Restore: c.onRestore,
+		SignIn: c.onSignIn, Settings: func() { c.open("settings") }, ChooseModel: c.chooseModel, Quit: c.quit,
 	}
 }
 
@@ -366,12 +343,12 @@ func (c *controller) runAction(busy string, do func(context.Context) (string, er
 
 func (c *controller) onSignIn() {
 	if c.opts.SignIn == nil {
-		c.signIn.open()
+		c.open("signin")
 		return
 	}
 	go func() {
 		if err := c.opts.SignIn(); err != nil {
-			fyne.Do(c.signIn.open)
+			c.do(func() { c.open("signin") })
 			return
 		}
 		c.update(func(v *viewState) { v.LastAction = "Opened a terminal running “codex login”." })
@@ -418,28 +395,56 @@ func (c *controller) onSettingsChanged() {
 	}
 }
 
-// open shows the window a later start asked for.
+// open shows a window: "chat", "status", "settings" or "signin"; in the
+// tray process, in the window host. UI goroutine.
 func (c *controller) open(what string) {
+	if c.remote != nil {
+		c.remote(what)
+		return
+	}
 	switch what {
 	case "status":
 		c.status.open()
 	case "settings":
 		c.settings.open()
+	case "signin":
+		c.signIn.open()
 	default:
 		c.openChat()
 	}
 }
 
 func (c *controller) openChat() {
+	if c.remote != nil {
+		c.remote("chat")
+		return
+	}
+	c.chatUp = true
 	if c.opts.OpenChat != nil {
-		c.opts.OpenChat()
+		c.opts.OpenChat(c.chatHidden)
 		return
 	}
 	if c.chat == nil {
-		c.chat = newChatPlaceholder(c.app, func() { c.chat = nil })
+		c.chat = newChatPlaceholder(c.app, func() { c.chat = nil; c.chatHidden() })
 	}
 	c.chat.Show()
 	c.chat.RequestFocus()
+}
+
+// chatHidden is called when the chat window was hidden and has no answer
+// streaming; UI goroutine.
+func (c *controller) chatHidden() {
+	c.chatUp = false
+	c.windowClosed()
+}
+
+// windowClosed tells the window host's owner when no window is left open;
+// UI goroutine.
+func (c *controller) windowClosed() {
+	if c.hostIdle == nil || c.chatUp || c.status.win != nil || c.settings.win != nil || c.signIn.win != nil {
+		return
+	}
+	c.hostIdle()
 }
 
 // checkDisplay reports ErrNoDisplay on the X11/Wayland platforms when neither

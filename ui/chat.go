@@ -48,8 +48,8 @@ type ChatDeps struct {
 	// app's data directory); nil hides the sidebar and saves nothing.
 	OpenHistory func(ctx context.Context) (ChatHistory, error)
 	// WindowPosition and MoveWindow read and set where a native window is
-	// (platform.WindowPosition / MoveWindow; X11 only), since Fyne has no
-	// API for it; nil remembers only the size.
+	// (platform.WindowPosition / MoveWindow; X11, Windows and macOS), since
+	// Fyne has no API for it; nil remembers only the size.
 	WindowPosition func(handle uintptr) (x, y int, err error)
 	MoveWindow     func(handle uintptr, x, y int) error
 }
@@ -60,6 +60,11 @@ const (
 	prefChatHeight = "chat_height"
 	prefChatX      = "chat_x"
 	prefChatY      = "chat_y"
+	// The composer's text and the saved conversation shown when the window
+	// was last hidden: the window host exits when no window is open, and
+	// the next one goes on from there.
+	prefChatDraft        = "chat_draft"
+	prefChatConversation = "chat_conversation"
 )
 
 // chatUsageWarnAt is the share of a usage window above which sending warns.
@@ -110,6 +115,10 @@ type ChatWindow struct {
 	attached   []chat.Attachment
 	stats      chatDrawStats
 	side       chatSideView
+	hidden     bool   // Hide was called and Show was not since
+	hiddenBusy bool   // hidden while an answer streamed: onHidden waits for its end
+	onHidden   func() // the window is hidden and no answer is streaming
+	resumeID   int64  // the saved conversation to go on with (prefChatConversation)
 }
 
 // chatState is what background work reports to the window.
@@ -143,13 +152,15 @@ func NewChatWindow(a fyne.App, deps ChatDeps) *ChatWindow {
 }
 
 // ChatOpener returns an Options.OpenChat that builds the window on first
-// use in the running app and shows it.
-func ChatOpener(deps ChatDeps) func() {
+// use in the running app and shows it; hidden is called on the UI
+// goroutine once the window is hidden and no answer is streaming.
+func ChatOpener(deps ChatDeps) func(hidden func()) {
 	var w *ChatWindow
-	return func() {
+	return func(hidden func()) {
 		if w == nil {
 			w = NewChatWindow(fyne.CurrentApp(), deps)
 		}
+		w.onHidden = hidden
 		w.Show()
 	}
 }
@@ -179,6 +190,8 @@ func newChatWindow(a fyne.App, deps ChatDeps, post func(func())) *ChatWindow {
 	if deps.OpenHistory != nil {
 		content = container.NewBorder(nil, nil, w.buildSide(), nil, content)
 	}
+	w.entry.SetText(prefs.String(prefChatDraft))
+	w.resumeID = int64(prefs.IntWithFallback(prefChatConversation, 0))
 	w.win.SetContent(content)
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefChatWidth, 760)), float32(prefs.FloatWithFallback(prefChatHeight, 680))))
 	w.win.SetCloseIntercept(w.Hide)
@@ -201,6 +214,7 @@ var newChatShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne
 // Show opens the window where it was last, fetching the models and usage
 // the first time.
 func (w *ChatWindow) Show() {
+	w.hidden, w.hiddenBusy = false, false
 	w.win.Show()
 	w.restorePosition()
 	w.win.RequestFocus()
@@ -217,15 +231,20 @@ func (w *ChatWindow) Show() {
 	}
 }
 
-// Hide hides the window and remembers its size and position; the
-// conversation stays.
+// Hide hides the window and remembers its size and position, the
+// composer's text and the conversation shown; the conversation stays.
 func (w *ChatWindow) Hide() {
+	prefs := w.app.Preferences()
 	s := w.win.Canvas().Size()
 	if s.Width > 0 && s.Height > 0 {
-		w.app.Preferences().SetFloat(prefChatWidth, float64(s.Width))
-		w.app.Preferences().SetFloat(prefChatHeight, float64(s.Height))
+		prefs.SetFloat(prefChatWidth, float64(s.Width))
+		prefs.SetFloat(prefChatHeight, float64(s.Height))
 	}
-	w.nativeX11(func(h uintptr) {
+	prefs.SetString(prefChatDraft, w.entry.Text)
+	if h := w.hist(); h != nil {
+		prefs.SetInt(prefChatConversation, int(h.Current()))
+	}
+	w.nativeWindow(func(h uintptr) {
 		if w.deps.WindowPosition == nil {
 			return
 		}
@@ -235,6 +254,12 @@ func (w *ChatWindow) Hide() {
 		}
 	})
 	w.win.Hide()
+	w.hidden = true
+	if w.conv.Busy() {
+		w.hiddenBusy = true
+	} else if w.onHidden != nil {
+		w.onHidden()
+	}
 }
 
 // restorePosition puts the window where Hide last found it.
@@ -244,18 +269,29 @@ func (w *ChatWindow) restorePosition() {
 	if x < 0 || y < 0 || w.deps.MoveWindow == nil {
 		return
 	}
-	w.nativeX11(func(h uintptr) { _ = w.deps.MoveWindow(h, x, y) })
+	w.nativeWindow(func(h uintptr) { _ = w.deps.MoveWindow(h, x, y) })
 }
 
-// nativeX11 runs f with the window's X11 handle, when it has one.
-func (w *ChatWindow) nativeX11(f func(handle uintptr)) {
+// nativeWindow runs f with the window's native handle (an X11 window, an
+// HWND or an NSWindow pointer), when it has one. A native Wayland build is
+// skipped: xdg-shell gives clients no way to read or set a toplevel's position.
+func (w *ChatWindow) nativeWindow(f func(handle uintptr)) {
 	nw, ok := w.win.(driver.NativeWindow)
 	if !ok {
 		return
 	}
 	nw.RunNative(func(ctx any) {
-		if x, ok := ctx.(driver.X11WindowContext); ok && x.WindowHandle != 0 {
-			f(x.WindowHandle)
+		var h uintptr
+		switch c := ctx.(type) {
+		case driver.X11WindowContext:
+			h = c.WindowHandle
+		case driver.WindowsWindowContext:
+			h = c.HWND
+		case driver.MacWindowContext:
+			h = c.NSWindow
+		}
+		if h != 0 {
+			f(h)
 		}
 	})
 }
@@ -486,6 +522,12 @@ func (w *ChatWindow) atBottom() bool {
 // drawState applies chatState when it changed, and the busy state.
 func (w *ChatWindow) drawState() {
 	busy := w.conv.Busy()
+	if w.hiddenBusy && !busy {
+		w.hiddenBusy = false
+		if w.onHidden != nil {
+			w.onHidden()
+		}
+	}
 	if busy {
 		w.sendBtn.SetText("Stop")
 		w.sendBtn.SetIcon(theme.MediaStopIcon())

@@ -240,6 +240,10 @@ func (w *ChatWindow) openHistory() {
 	w.conv.SetRecorder(h)
 	w.changed(func(s *chatState) { s.side.hist = h })
 	go w.sideLoader(h)
+	// The window of an earlier window host goes on where it was hidden.
+	if id := w.resumeID; id > 0 && w.conv.Len() == 0 {
+		w.loadConversation(h, id)
+	}
 	w.reloadSide()
 }
 
@@ -414,28 +418,32 @@ func (w *ChatWindow) onSideSelected(i widget.ListItemID) {
 	v.shown = id
 	w.drawSideActions()
 	w.follow = true
-	go func() {
-		msgs, items, session, err := h.Load(w.ctx, id)
-		if err != nil {
-			w.notice("This conversation cannot be opened: " + err.Error())
-			return
-		}
-		w.conv.Stop()
-		w.conv.Wait()
-		h.SetCurrent(id, session)
-		w.conv.LoadSession(session, msgs, items)
-		if n := len(msgs); n > 0 {
-			last := msgs[n-1]
-			w.changed(func(s *chatState) {
-				if last.Model != "" {
-					s.model = last.Model
-				}
-				if last.Effort != "" {
-					s.effort = last.Effort
-				}
-			})
-		}
-	}()
+	go w.loadConversation(h, id)
+}
+
+// loadConversation shows the saved conversation id and sends the next turn
+// to it; off the UI goroutine.
+func (w *ChatWindow) loadConversation(h ChatHistory, id int64) {
+	msgs, items, session, err := h.Load(w.ctx, id)
+	if err != nil {
+		w.notice("This conversation cannot be opened: " + err.Error())
+		return
+	}
+	w.conv.Stop()
+	w.conv.Wait()
+	h.SetCurrent(id, session)
+	w.conv.LoadSession(session, msgs, items)
+	if n := len(msgs); n > 0 {
+		last := msgs[n-1]
+		w.changed(func(s *chatState) {
+			if last.Model != "" {
+				s.model = last.Model
+			}
+			if last.Effort != "" {
+				s.effort = last.Effort
+			}
+		})
+	}
 }
 
 func (w *ChatWindow) titleOf(id int64) string {

@@ -16,7 +16,7 @@ const prefSnoozeUntil = "snooze_until"
 // notifier turns the stream of login states into notifications: one per
 // transition, never one per repeat of the same state.
 type notifier struct {
-	prefs fyne.Preferences
+	prefs prefStore
 	send  func(*fyne.Notification)
 	now   func() time.Time
 

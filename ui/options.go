@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"os/exec"
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
@@ -32,8 +33,10 @@ type Options struct {
 	SignIn func() error
 
 	// OpenChat opens the chat window (the menu item and a left click on the
-	// tray icon). It runs on the UI goroutine. Nil opens a placeholder.
-	OpenChat func()
+	// tray icon) in the window host; hidden is to be called once the window
+	// is hidden with no answer streaming (ChatOpener). It runs on the UI
+	// goroutine. Nil opens a placeholder.
+	OpenChat func(hidden func())
 
 	// StartAtLogin reads and switches starting the app at login; nil hides
 	// the setting.
@@ -42,6 +45,11 @@ type Options struct {
 	// Requests are windows to open, handed over by later starts of the
 	// program: "chat", "status" or "settings".
 	Requests <-chan string
+
+	// WindowHost, in the tray process, makes the command that starts the
+	// window host (the program running RunWindowHost); windows cannot open
+	// when nil.
+	WindowHost func() *exec.Cmd
 }
 
 // Backend is what ui needs from the backend (core/provider).

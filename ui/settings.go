@@ -54,7 +54,7 @@ func (s *settingsWindow) open() {
 		s.show(s.c.snapshot()) // first, so the window is sized to the rows
 		s.win.SetContent(content)
 		s.win.Resize(fyne.NewSize(480, content.MinSize().Height))
-		s.win.SetOnClosed(func() { s.win = nil })
+		s.win.SetOnClosed(func() { s.win = nil; s.c.windowClosed() })
 	} else {
 		s.show(s.c.snapshot())
 	}

@@ -12,8 +12,9 @@ const loginCommand = "codex login"
 // signInWindow shows the sign-in command with a Copy button, for when no
 // terminal could be opened.
 type signInWindow struct {
-	app fyne.App
-	win fyne.Window
+	app    fyne.App
+	win    fyne.Window
+	closed func() // after the window closed
 }
 
 // open shows the window; UI goroutine.
@@ -21,7 +22,12 @@ func (s *signInWindow) open() {
 	if s.win == nil {
 		s.win = s.app.NewWindow("Codex Tray — Sign in again")
 		s.win.SetContent(s.build())
-		s.win.SetOnClosed(func() { s.win = nil })
+		s.win.SetOnClosed(func() {
+			s.win = nil
+			if s.closed != nil {
+				s.closed()
+			}
+		})
 	}
 	s.win.Show()
 	s.win.RequestFocus()

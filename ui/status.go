@@ -43,7 +43,7 @@ func (s *statusWindow) open() {
 		s.show(s.c.snapshot()) // first, so the window is sized to the rows
 		s.win.SetContent(content)
 		s.win.Resize(fyne.NewSize(560, content.MinSize().Height))
-		s.win.SetOnClosed(func() { s.win = nil })
+		s.win.SetOnClosed(func() { s.win = nil; s.c.windowClosed() })
 	} else {
 		s.show(s.c.snapshot())
 	}

@@ -159,7 +159,7 @@ func TestSettingsWindowStoresTheSharedKeys(t *testing.T) {
 	s.model.SetSelected("GPT-5.1 Mini")
 	s.effort.SetSelected("medium")
 
-	p := c.prefs
+	p := c.app.Preferences()
 	if got := p.Float(appdata.PrefReminderHours); got != 6 {
 		t.Errorf("%s = %v, want 6", appdata.PrefReminderHours, got)
 	}

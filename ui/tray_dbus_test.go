@@ -40,21 +40,38 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(trayHelperEnv) == "1" {
-		os.Exit(runTrayHelper())
+	switch os.Getenv(trayHelperEnv) {
+	case "1":
+		os.Exit(runTrayHelper(false))
+	case "host":
+		os.Exit(runTrayHelper(true))
 	}
 	os.Exit(m.Run())
 }
 
-// runTrayHelper runs the tray on the main goroutine with the real login
-// service, as main wires it (without the backend: no network in tests).
-func runTrayHelper() int {
+// runTrayHelper runs the tray, or its window host, on the main goroutine
+// with the real login service, as main wires them (with a static backend:
+// no network in tests). The tray starts this test binary again as its
+// window host.
+func runTrayHelper(host bool) int {
 	svc, err := login.New("test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}
-	if err := Run(Options{Version: "test", Watch: svc.Watch, Backend: staticBackend{}}); err != nil {
+	opts := Options{Version: "test", Watch: svc.Watch, Backend: staticBackend{}}
+	if host {
+		err = RunWindowHost(opts, os.Stdin, os.Stdout)
+	} else {
+		opts.WindowHost = func() *exec.Cmd {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), trayHelperEnv+"=host")
+			cmd.Stderr = os.Stderr
+			return cmd
+		}
+		err = RunTray(opts)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}

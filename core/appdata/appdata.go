@@ -1,12 +1,14 @@
 // Package appdata locates Codex Tray's own files. It uses the same storage
-// root Fyne gives the app's ID (os.UserConfigDir()/fyne/<ID>), so the tray
-// app and the command line share settings and state without importing Fyne.
+// root Fyne gives the app's ID (<config>/fyne/<ID>, see fyneRoot), so the
+// Fyne windows, the tray and the command line share settings and state
+// without importing Fyne.
 package appdata
 
 import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // AppID is the app's ID, as in FyneApp.toml.
@@ -14,11 +16,11 @@ const AppID = "io.github.codextray.codextray"
 
 // Dir is the app's storage root; it is created on first use.
 func Dir() (string, error) {
-	base, err := os.UserConfigDir()
+	root, err := fyneRoot(runtime.GOOS)
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(base, "fyne", AppID)
+	dir := filepath.Join(root, AppID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
@@ -65,4 +67,30 @@ func Bool(p map[string]any, key string, def bool) bool {
 		return v
 	}
 	return def
+}
+
+// fyneRoot is Fyne's root config directory on goos (fyne's
+// internal/app.rootConfigDir): ~/Library/Preferences/fyne on macOS,
+// %USERPROFILE%\AppData\Roaming\fyne on Windows, $XDG_CONFIG_HOME/fyne
+// elsewhere.
+func fyneRoot(goos string) (string, error) {
+	switch goos {
+	case "darwin":
+		home, err := os.UserHomeDir()
+		return filepath.Join(home, "Library", "Preferences", "fyne"), err
+	case "windows":
+		home, err := os.UserHomeDir()
+		return filepath.Join(home, "AppData", "Roaming", "fyne"), err
+	}
+	base, err := os.UserConfigDir()
+	return filepath.Join(base, "fyne"), err
+}
+
+// PreferencesPath is the preferences.json Fyne keeps for the app.
+func PreferencesPath() (string, error) {
+	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "preferences.json"), nil
 }

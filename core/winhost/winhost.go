@@ -1,0 +1,277 @@
+// Package winhost runs the app's windows in a child process, the window
+// host, started when a window is asked for and gone when the last one
+// closes. The tray process then holds no GUI toolkit at all while it idles:
+// no GL context and no event loop ticking at 60 Hz.
+//
+// The tray writes one JSON request per line to the host's stdin; the host
+// answers "done SEQ" on its stdout once it handled a request, and exits
+// when it has nothing open, or when its stdin ends (the tray quit or died).
+// A request the host did not answer before it exited is sent again to a new
+// host, so a click that races the host's exit is never lost.
+package winhost
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Request is one thing for the window host to do: open a window, or show a
+// notification where the tray process cannot send one itself.
+type Request struct {
+	Seq    uint64  `json:"seq"`
+	Open   string  `json:"open,omitempty"` // "chat", "status", "settings", "signin"
+	Notify *Notice `json:"notify,omitempty"`
+}
+
+// Notice is a desktop notification.
+type Notice struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// maxRestarts is how many hosts in a row may exit without answering before
+// the client gives up on the requests they had.
+const maxRestarts = 3
+
+// Client starts the window host on demand and hands it requests; the tray
+// process's side. Its methods are safe for concurrent use.
+type Client struct {
+	start func() *exec.Cmd
+	// failed is told why a request could not be handled (the host would
+	// not start, or kept exiting); it must not block.
+	failed func(error)
+
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	in       io.WriteCloser
+	seq      uint64
+	pending  []Request // sent to the current host, not answered yet
+	restarts int       // hosts in a row that exited with requests pending
+	closed   bool
+	exited   chan struct{} // closed when the current host has exited
+	stderr   *tailBuffer
+}
+
+// NewClient returns a client that starts hosts with start; failed (may be
+// nil) hears about requests that could not be handled.
+func NewClient(start func() *exec.Cmd, failed func(error)) *Client {
+	if failed == nil {
+		failed = func(error) {}
+	}
+	return &Client{start: start, failed: failed}
+}
+
+// Open asks the host to open a window.
+func (c *Client) Open(what string) { c.send(Request{Open: what}) }
+
+// Notify asks the host to show a notification.
+func (c *Client) Notify(n Notice) { c.send(Request{Notify: &n}) }
+
+// Running reports whether a host process is running now.
+func (c *Client) Running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cmd != nil
+}
+
+func (c *Client) send(r Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.seq++
+	r.Seq = c.seq
+	if c.cmd == nil {
+		if err := c.startLocked(); err != nil {
+			c.failed(err)
+			return
+		}
+	}
+	c.pending = append(c.pending, r)
+	c.writeLocked(r)
+}
+
+// writeLocked writes r to the host; a host that has gone sees its pending
+// requests again in a new host when its exit is noticed.
+func (c *Client) writeLocked(r Request) {
+	line, err := json.Marshal(r)
+	if err != nil {
+		return
+	}
+	_, _ = c.in.Write(append(line, '\n'))
+}
+
+func (c *Client) startLocked() error {
+	if c.start == nil {
+		return errors.New("the windows cannot be opened: no window host")
+	}
+	cmd := c.start()
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("starting the window host: %w", err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("starting the window host: %w", err)
+	}
+	c.stderr = &tailBuffer{max: 4096}
+	if cmd.Stderr == nil {
+		cmd.Stderr = c.stderr
+	} else {
+		cmd.Stderr = io.MultiWriter(cmd.Stderr, c.stderr)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the window host: %w", err)
+	}
+	c.cmd, c.in, c.exited = cmd, in, make(chan struct{})
+	done := make(chan struct{})
+	go c.readAnswers(cmd, out, done)
+	go c.wait(cmd, done, c.exited, c.stderr)
+	return nil
+}
+
+// readAnswers takes "done SEQ" lines off the host's stdout.
+func (c *Client) readAnswers(cmd *exec.Cmd, out io.Reader, done chan<- struct{}) {
+	defer close(done)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		seq, ok := strings.CutPrefix(sc.Text(), "done ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(seq, 10, 64)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if c.cmd == cmd {
+			c.restarts = 0
+			for i, r := range c.pending {
+				if r.Seq == n {
+					c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
+					break
+				}
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// wait notes the host's exit and hands what it left unanswered to a new
+// one.
+func (c *Client) wait(cmd *exec.Cmd, answersRead <-chan struct{}, exited chan struct{}, stderr *tailBuffer) {
+	<-answersRead // every answer it wrote is counted before its exit is
+	err := cmd.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(exited)
+	if c.cmd != cmd {
+		return
+	}
+	c.cmd, c.in = nil, nil
+	if c.closed || len(c.pending) == 0 {
+		return
+	}
+	c.restarts++
+	if c.restarts > maxRestarts {
+		c.pending, c.restarts = nil, 0
+		c.failed(hostError(err, stderr))
+		return
+	}
+	if err := c.startLocked(); err != nil {
+		c.pending = nil
+		c.failed(err)
+		return
+	}
+	for _, r := range c.pending {
+		c.writeLocked(r)
+	}
+}
+
+// Close ends the host: its stdin is closed, and it is killed if it has not
+// exited within grace.
+func (c *Client) Close(grace time.Duration) {
+	c.mu.Lock()
+	c.closed = true
+	cmd, in, exited := c.cmd, c.in, c.exited
+	c.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = in.Close()
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+func hostError(err error, stderr *tailBuffer) error {
+	msg := "the window host kept exiting"
+	if err != nil {
+		msg += " (" + err.Error() + ")"
+	}
+	if tail := strings.TrimSpace(stderr.String()); tail != "" {
+		if i := strings.LastIndexByte(tail, '\n'); i >= 0 {
+			tail = tail[i+1:]
+		}
+		msg += ": " + tail
+	}
+	return errors.New(msg)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = t.b[len(t.b)-t.max:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(bytes.Clone(t.b))
+}
+
+// Serve reads the tray's requests from in and hands each to handle, which
+// must call the returned done func once the request is handled (answered
+// on out). It returns when in ends: the tray has quit.
+func Serve(in io.Reader, out io.Writer, handle func(r Request, done func())) error {
+	var mu sync.Mutex
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var r Request
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			continue
+		}
+		seq := r.Seq
+		handle(r, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(out, "done %d\n", seq)
+		})
+	}
+	return sc.Err()
+}
