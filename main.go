@@ -30,15 +30,15 @@ var fyneAppTOML []byte
 func main() {
 	args := os.Args[1:]
 	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, FyneAppTOML: fyneAppTOML}
-	if cli.IsCommand(args) {
-		os.Exit(cli.Run(args, env))
-	}
 	if len(args) == 1 && args[0] == windowHostFlag {
 		if err := runWindowHost(); err != nil {
 			fmt.Fprintln(os.Stderr, "codextray:", err)
 			os.Exit(cli.ExitFailure)
 		}
 		return
+	}
+	if cli.IsCommand(args) {
+		os.Exit(cli.Run(args, env))
 	}
 	open, err := openFlag(args)
 	if err != nil {

@@ -170,37 +170,97 @@ func (a *app) timeV(key string) (float64, bool) {
 	return v, err == nil
 }
 
-// cpu is the app's user+system CPU time so far.
+// cpu is the user+system CPU time so far of the app and every process it
+// started (the window host): its own, its reaped children's, and that of
+// the descendants still running.
 func (a *app) cpu(b *testing.B) time.Duration {
 	b.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", a.pid))
-	if err != nil {
-		b.Fatal(err)
+	f, ok := procStat(a.pid)
+	if !ok {
+		b.Fatalf("no /proc/%d/stat", a.pid)
 	}
-	// Fields after the parenthesised command name; utime and stime are the
-	// 14th and 15th fields of the line.
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / clockTicks
+	// utime, stime, cutime, cstime: the 14th to 17th fields of the line.
+	var ticks int64
+	for _, i := range []int{11, 12, 13, 14} {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	for _, pid := range descendants(a.pid) {
+		if f, ok := procStat(pid); ok {
+			ut, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += ut + st
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
+// procStat is /proc/PID/stat's fields after the parenthesised command name
+// (f[0] is the state, the 3rd field of the line).
+func procStat(pid int) ([]string, bool) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, false
+	}
+	return strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:])), true
+}
+
+// descendants are the running processes under pid.
+func descendants(pid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if f, ok := procStat(p); ok {
+			pp, _ := strconv.Atoi(f[1])
+			children[pp] = append(children[pp], p)
+		}
+	}
+	var out []int
+	var walk func(int)
+	walk = func(p int) {
+		for _, c := range children[p] {
+			out = append(out, c)
+			walk(c)
+		}
+	}
+	walk(pid)
+	return out
 }
 
 // clockTicks is USER_HZ, 100 on Linux.
 const clockTicks = 100
 
-// memKB is a field of /proc/PID/status in kB: VmRSS, VmHWM.
+// memKB is a field of /proc/PID/status in kB (VmRSS, VmHWM), summed over
+// the app and the processes it started (the window host).
 func (a *app) memKB(b *testing.B, field string) float64 {
 	b.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", a.pid))
+	v, ok := statusKB(a.pid, field)
+	if !ok {
+		b.Fatalf("no %s in /proc/%d/status", field, a.pid)
+	}
+	for _, pid := range descendants(a.pid) {
+		if kb, ok := statusKB(pid, field); ok {
+			v += kb
+		}
+	}
+	return v
+}
+
+func statusKB(pid int, field string) (float64, bool) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		b.Fatal(err)
+		return 0, false
 	}
 	m := regexp.MustCompile(`(?m)^` + field + `:\s+(\d+) kB$`).FindSubmatch(raw)
 	if m == nil {
-		b.Fatalf("no %s in /proc/%d/status", field, a.pid)
+		return 0, false
 	}
 	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
+	return v, true
 }
 
 // resetPeak resets VmHWM to the current RSS (Linux 4.0+), so a later VmHWM
