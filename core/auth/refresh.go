@@ -64,6 +64,10 @@ type Refresher struct {
 	Failures *FailureStore
 	// KeyringWriter writes Codex's keyring entry in keyring mode.
 	KeyringWriter CodexKeyringWriter
+	// Journal keeps a refreshed login aside from the token server's answer
+	// until it is written, so that neither a crash nor a failed write
+	// loses the tokens the spent refresh token bought; nil: no journal.
+	Journal *RefreshJournal
 	// Attempts and Backoff govern retries of transient failures.
 	Attempts int
 	Backoff  time.Duration
@@ -75,8 +79,7 @@ type Refresher struct {
 
 type refreshCall struct {
 	done chan struct{}
-	doc  *Document
-	did  bool
+	res  RefreshResult
 	err  error
 }
 
@@ -84,6 +87,9 @@ type refreshCall struct {
 type RefreshResult struct {
 	Doc       *Document // the login now on disk
 	Refreshed bool      // false when another process's refresh was adopted
+	// Recovered: the login is an earlier refresh's, which had not been
+	// written (a crash or a failed write) and was finished from the journal.
+	Recovered bool
 }
 
 // Refresh makes the login newer than seen, the document the caller last read
@@ -96,7 +102,7 @@ func (r *Refresher) Refresh(ctx context.Context, seen *Document, reason string) 
 		r.mu.Unlock()
 		select {
 		case <-c.done:
-			return RefreshResult{c.doc, c.did}, c.err
+			return c.res, c.err
 		case <-ctx.Done():
 			return RefreshResult{}, ctx.Err()
 		}
@@ -106,52 +112,68 @@ func (r *Refresher) Refresh(ctx context.Context, seen *Document, reason string) 
 	r.mu.Unlock()
 
 	// The shared call must not die with the first caller's context.
-	c.doc, c.did, c.err = r.refresh(context.WithoutCancel(ctx), seen, reason)
+	c.res, c.err = r.refresh(context.WithoutCancel(ctx), seen, reason)
 	r.mu.Lock()
 	r.inflight = nil
 	r.mu.Unlock()
 	close(c.done)
-	return RefreshResult{c.doc, c.did}, c.err
+	return c.res, c.err
 }
 
-func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) (*Document, bool, error) {
+func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) (RefreshResult, error) {
+	home := r.Loader.Home
 	if seen == nil {
 		s := r.Loader.Load(ctx)
 		if s.Err != nil {
-			return nil, false, s.Err
+			return RefreshResult{}, s.Err
 		}
 		seen = s.Doc
 	}
 	if seen == nil {
-		return nil, false, fmt.Errorf("not signed in to Codex: %w", ErrLoginNeeded)
+		return RefreshResult{}, fmt.Errorf("not signed in to Codex: %w", ErrLoginNeeded)
 	}
-	if err := r.knownFailure(seen); err != nil {
-		return seen, false, err
+	// A failure remembered for this login does not stand in the way of a
+	// pending journal: the login it would finish is a newer one.
+	if !r.Journal.Pending(home) {
+		if err := r.knownFailure(seen); err != nil {
+			return RefreshResult{Doc: seen}, err
+		}
 	}
-	lock, err := LockForCommit(ctx, r.Loader.Home)
+	lock, err := LockForCommit(ctx, home)
 	if err != nil {
-		return nil, false, err
+		return RefreshResult{}, err
 	}
 	defer lock.Unlock()
 	s := r.Loader.Load(ctx)
 	if s.Err != nil {
-		return nil, false, s.Err
-	}
-	cur := s.Doc
-	if cur == nil {
-		return nil, false, fmt.Errorf("signed out of Codex meanwhile: %w", ErrLoginNeeded)
+		return RefreshResult{}, s.Err
 	}
 	if s.Source == SourceFile {
 		lock.removeStaleTemps(r.Loader.AuthPath())
 	}
+	// Checked again under the lock: another process's refresh may have
+	// failed to write and left its journal since the check above.
+	if r.Journal.Pending(home) {
+		doc, err := r.recoverLocked(ctx, s)
+		if err != nil {
+			return RefreshResult{}, err
+		}
+		if doc != nil {
+			return RefreshResult{Doc: doc, Recovered: true}, nil
+		}
+	}
+	cur := s.Doc
+	if cur == nil {
+		return RefreshResult{}, fmt.Errorf("signed out of Codex meanwhile: %w", ErrLoginNeeded)
+	}
 	if !SameTokens(seen, cur) {
-		return cur, false, nil // another process refreshed or signed in: adopt
+		return RefreshResult{Doc: cur}, nil // another process refreshed or signed in: adopt
 	}
 	if cur.Mode() != "chatgpt" || cur.Tokens == nil || cur.Tokens.RefreshToken.IsZero() {
-		return cur, false, errors.New("the Codex login has no refresh token: nothing to refresh")
+		return RefreshResult{Doc: cur}, errors.New("the Codex login has no refresh token: nothing to refresh")
 	}
 	if err := r.knownFailure(cur); err != nil {
-		return cur, false, err
+		return RefreshResult{Doc: cur}, err
 	}
 	tr, err := r.post(ctx, cur.Tokens.RefreshToken, reason)
 	if err != nil {
@@ -163,21 +185,95 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 				// wait for our lock to write the new login. Let it, and adopt.
 				lock.Unlock()
 				if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
-					return doc, false, nil
+					return RefreshResult{Doc: doc}, nil
 				}
 			}
 			r.remember(cur, re)
 		}
-		return cur, false, err
+		return RefreshResult{Doc: cur}, err
 	}
+	// The server has spent cur's refresh token: from here on the new
+	// tokens exist nowhere else, so they go to the journal before anything
+	// else can fail, and leave it only once written.
 	next, err := cur.WithRefreshedTokens(tr.IDToken, tr.AccessToken, tr.RefreshToken, time.Now())
 	if err != nil {
-		return cur, false, err
+		return RefreshResult{Doc: cur}, err
 	}
-	if err := r.commit(ctx, s, next); err != nil {
-		return cur, false, err
+	data, err := next.Marshal()
+	if err != nil {
+		return RefreshResult{Doc: cur}, err
 	}
-	return next, true, nil
+	kept := r.keep(s, cur, data)
+	if err := r.write(ctx, s.Source, data); err != nil {
+		if kept != nil {
+			return RefreshResult{Doc: cur}, fmt.Errorf("%w; keeping the new tokens aside failed too (%v)", err, kept)
+		}
+		return RefreshResult{Doc: cur}, fmt.Errorf("%w; Codex Tray kept the new tokens and will write them at the next refresh", err)
+	}
+	_ = r.Journal.remove(home) // a journal left behind is stale: the login no longer holds the spent token
+	return RefreshResult{Doc: next, Refreshed: true}, nil
+}
+
+// keep saves the refreshed login (data) in the journal, with the hash of
+// the refresh token of cur that the refresh spent.
+func (r *Refresher) keep(s Snapshot, cur *Document, data []byte) error {
+	if r.Journal == nil {
+		return errors.New("no refresh journal")
+	}
+	return r.Journal.save(PendingLogin{Home: s.Home, Source: s.Source, SpentHash: TokenHash(cur.Tokens.RefreshToken),
+		AccountID: cur.Tokens.AccountID, SavedAt: time.Now(), Document: NewSecret(string(data))})
+}
+
+// Recover finishes a refresh that an earlier run, or this one, could not
+// write. When a journal is pending for the Codex home it takes Codex's
+// locks and re-reads the login: if the login still holds the refresh token
+// that refresh spent, the journal's login is written where Codex keeps it;
+// otherwise Codex or the user changed the login since, and the stale
+// journal is dropped without touching the newer login. It returns the
+// login written, nil when there was nothing to finish.
+func (r *Refresher) Recover(ctx context.Context) (*Document, error) {
+	home := r.Loader.Home
+	if !r.Journal.Pending(home) {
+		return nil, nil
+	}
+	lock, err := LockForCommit(ctx, home)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	s := r.Loader.Load(ctx)
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	if s.Source == SourceFile {
+		lock.removeStaleTemps(r.Loader.AuthPath())
+	}
+	return r.recoverLocked(ctx, s)
+}
+
+// recoverLocked is Recover under the lock, s the login just read. An
+// unreadable login (s.Err) never gets here: the journal waits until the
+// login can be compared with it.
+func (r *Refresher) recoverLocked(ctx context.Context, s Snapshot) (*Document, error) {
+	p, err := r.Journal.Load(s.Home)
+	switch {
+	case errors.Is(err, errJournalCorrupt):
+		return nil, r.Journal.remove(s.Home) // nothing in it can be written
+	case err != nil:
+		return nil, err
+	case p == nil:
+		return nil, nil
+	}
+	data := []byte(p.Document.Reveal())
+	doc, perr := ParseDocument(data)
+	if perr != nil || s.Doc == nil || s.Doc.Tokens == nil || TokenHash(s.Doc.Tokens.RefreshToken) != p.SpentHash {
+		return nil, r.Journal.remove(s.Home) // stale: signed in again, refreshed, or signed out since
+	}
+	if err := r.write(ctx, s.Source, data); err != nil {
+		return nil, fmt.Errorf("cannot finish an earlier refresh (its new tokens are kept for the next try): %w", err)
+	}
+	_ = r.Journal.remove(s.Home) // left behind, it is stale next time
+	return doc, nil
 }
 
 // ReuseGrace is how long a refresh answered refresh_token_reused waits for
@@ -203,13 +299,10 @@ func (r *Refresher) awaitOtherWriter(ctx context.Context, cur *Document) *Docume
 	return nil
 }
 
-// commit writes the refreshed login where it was read from.
-func (r *Refresher) commit(ctx context.Context, s Snapshot, doc *Document) error {
-	data, err := doc.Marshal()
-	if err != nil {
-		return err
-	}
-	if s.Source == SourceKeyring {
+// write stores a login (data as written to auth.json) where it was read
+// from: auth.json, or Codex's keyring entry.
+func (r *Refresher) write(ctx context.Context, source Source, data []byte) error {
+	if source == SourceKeyring {
 		if r.KeyringWriter == nil {
 			return errors.New("cannot write Codex's keychain entry: no keychain")
 		}
@@ -429,8 +522,12 @@ func (s *FailureStore) Put(f Failure) error {
 // Fresh returns the login, refreshing it first when it is a ChatGPT login
 // whose access token expires within RefreshWindow. A failed proactive
 // refresh that is not permanent is not an error: the old token is still
-// good for a moment, as Codex also reasons.
+// good for a moment, as Codex also reasons. A refresh that an earlier run
+// could not write is finished first.
 func (r *Refresher) Fresh(ctx context.Context) (*Document, error) {
+	// On failure the login on disk still serves until it needs a refresh,
+	// which tries again and reports the error.
+	_, _ = r.Recover(ctx)
 	s := r.Loader.Load(ctx)
 	if s.Err != nil {
 		return nil, s.Err

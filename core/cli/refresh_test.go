@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/auth/authtest"
 )
@@ -65,18 +66,78 @@ func (e *interopEnv) tempFiles() []string {
 	return m
 }
 
-// TestRefreshKilledBeforeRename: `codextray refresh` is killed with SIGKILL
-// after its new auth.json is complete in the temp file and before the
-// rename. auth.json must be the whole old document; the next
-// `codextray refresh` succeeds and removes the temp file.
-func TestRefreshKilledBeforeRename(t *testing.T) {
-	e := newTestEnv(t)
-	const rt = "rt_kill9_original_0001"
-	old, oldTokens := e.expiringLogin(rt)
-	srv := authtest.NewTokenServer(t, rt)
-	e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
-	env := append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...)
+// CODEXTRAY_TEST_FAIL_RENAME=1 (with CODEXTRAY_TEST_AS_CLI=1): every write
+// of auth.json fails at its last step, after the token server answered,
+// because the temp file is gone when the rename comes (as on a failing
+// disk; the tests run as root, so a read-only directory would not do).
+func init() {
+	if os.Getenv("CODEXTRAY_TEST_AS_CLI") == "1" && os.Getenv("CODEXTRAY_TEST_FAIL_RENAME") == "1" {
+		auth.BeforeRenameHook = func() {
+			m, _ := filepath.Glob(filepath.Join(os.Getenv("CODEX_HOME"), ".auth-*"))
+			for _, p := range m {
+				os.Remove(p)
+			}
+		}
+	}
+}
 
+// journal is the refresh journal codextray keeps for this Codex home, in
+// its own data directory.
+func (e *interopEnv) journal() *auth.RefreshJournal {
+	return auth.NewRefreshJournal(filepath.Join(envValue(e.env, "XDG_CONFIG_HOME"), "fyne", appdata.AppID))
+}
+
+// pendingLogin checks the journal left by a refresh that spent spentRT and
+// could not write its login: a 0600 file outside CODEX_HOME that names the
+// spent token only by its hash and holds the refreshed login. It returns
+// the login's bytes.
+func (e *interopEnv) pendingLogin(spentRT, newRT string) []byte {
+	e.t.Helper()
+	j := e.journal()
+	path := j.Path(e.home)
+	fi, err := os.Stat(path)
+	if err != nil {
+		e.t.Fatalf("no refresh journal: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		e.t.Errorf("the journal's mode is %v, want 0600", fi.Mode().Perm())
+	}
+	if strings.HasPrefix(path, e.home+string(filepath.Separator)) {
+		e.t.Errorf("the journal is inside CODEX_HOME")
+	}
+	if raw, _ := os.ReadFile(path); bytes.Contains(raw, []byte(spentRT)) {
+		e.t.Errorf("the journal holds the spent refresh token in clear")
+	}
+	p, err := j.Load(e.home)
+	if err != nil || p == nil {
+		e.t.Fatalf("the journal is not readable: %v", err)
+	}
+	doc, err := auth.ParseDocument([]byte(p.Document.Reveal()))
+	if err != nil || doc.Tokens.RefreshToken.Reveal() != newRT {
+		e.t.Fatalf("the journal does not hold the refreshed login (err %v)", err)
+	}
+	if p.SpentHash != auth.TokenHash(auth.NewSecret(spentRT)) || p.AccountID != authtest.AccountID {
+		e.t.Errorf("the journal does not name the spent token (%v) or the account (%q)", p.SpentHash == auth.TokenHash(auth.NewSecret(spentRT)), p.AccountID)
+	}
+	return []byte(p.Document.Reveal())
+}
+
+// noJournal fails the test if a journal, or a temp file of one, is left.
+func (e *interopEnv) noJournal(when string) {
+	e.t.Helper()
+	m, _ := filepath.Glob(filepath.Join(e.journal().Dir, "*refresh-journal-*"))
+	if len(m) != 0 {
+		e.t.Errorf("%s: refresh journal files left: %v", when, m)
+	}
+}
+
+// killAtRename runs `codextray refresh` and kills it with SIGKILL after its
+// new auth.json is complete in the temp file and before the rename: the
+// token server has spent the refresh token and the new login is only in
+// the temp file and the journal. It returns the temp file's bytes.
+func (e *interopEnv) killAtRename(env []string, srv *authtest.TokenServer) []byte {
+	t := e.t
+	t.Helper()
 	ready := filepath.Join(t.TempDir(), "before-rename")
 	cmd := codextrayCmd(t, append(slices.Clone(env), e.env...), "refresh")
 	cmd.Env = append(cmd.Env, "CODEXTRAY_TEST_BLOCK_BEFORE_RENAME="+ready)
@@ -105,12 +166,15 @@ func TestRefreshKilledBeforeRename(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	// The worst moment: the token is spent, the new login is only in the temp file.
 	temps := e.tempFiles()
 	if len(temps) != 1 {
 		t.Fatalf("%d temp files beside auth.json, want 1", len(temps))
 	}
-	if tmp, err := auth.ReadAuthFile(temps[0]); err != nil || tmp.Tokens.RefreshToken.Reveal() != srv.Current() {
+	tmp, err := os.ReadFile(temps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, err := auth.ParseDocument(tmp); err != nil || doc.Tokens.RefreshToken.Reveal() != srv.Current() {
 		t.Fatalf("the temp file is not the whole new login (err %v)", err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -120,7 +184,25 @@ func TestRefreshKilledBeforeRename(t *testing.T) {
 		t.Fatalf("codextray refresh: %v, want killed", err)
 	}
 	e.record(out.String(), errb.String())
+	return tmp
+}
 
+// TestRefreshKilledBeforeRename: `codextray refresh` is killed with SIGKILL
+// at the worst moment, after the token server answered and before the
+// rename. auth.json must be the whole old document, and the journal must
+// hold the new login byte for byte as it was about to be written. The next
+// `codextray refresh` writes that login WITHOUT a second POST (the token
+// server refuses a spent token, and this one counts the calls), removes
+// the temp file and the journal, and the login it wrote refreshes normally.
+func TestRefreshKilledBeforeRename(t *testing.T) {
+	e := newTestEnv(t)
+	const rt = "rt_kill9_original_0001"
+	old, oldTokens := e.expiringLogin(rt)
+	srv := authtest.NewTokenServer(t, rt)
+	e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
+	env := append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...)
+
+	tmp := e.killAtRename(env, srv)
 	got, err := os.ReadFile(e.authPath())
 	if err != nil {
 		t.Fatal(err)
@@ -129,26 +211,142 @@ func TestRefreshKilledBeforeRename(t *testing.T) {
 		t.Fatalf("auth.json after the kill is not the whole old document")
 	}
 	e.readLogin("after the kill")
+	issued := srv.Current()
+	if kept := e.pendingLogin(rt, issued); !bytes.Equal(kept, tmp) {
+		t.Errorf("the journal's login differs from the temp file the killed run was about to rename")
+	}
 
-	// The kill cost the refresh token: the server spent it and the new one
-	// died with the process. A real server would now answer
-	// refresh_token_reused; this one forgives it, so the next run can show
-	// that it cleans up and refreshes.
-	srv.Allow(rt)
 	stdout, stderr, code := runCodextray(t, append(env, e.env...), "refresh")
 	e.record(stdout, stderr)
-	if code != ExitOK {
-		t.Fatalf("codextray refresh after the kill: exit %d; stderr: %s", code, stderr)
+	if code != ExitOK || !strings.Contains(stdout, "Finished a refresh that an earlier run could not write") {
+		t.Fatalf("codextray refresh after the kill: exit %d; stdout: %s; stderr: %s", code, stdout, stderr)
+	}
+	if got, _ := os.ReadFile(e.authPath()); !bytes.Equal(got, tmp) {
+		t.Errorf("auth.json is not the login the killed run had refreshed")
+	}
+	if c := srv.Counts(); c.Calls != 1 || c.Issued != 1 {
+		t.Errorf("token server: %v, want the killed run's POST only", c)
 	}
 	if m := e.tempFiles(); len(m) != 0 {
 		t.Errorf("temp files left after the next run: %v", m)
 	}
-	if doc := e.readLogin("after the next run"); doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+	e.noJournal("after the next run")
+
+	// The login written is whole and current: it refreshes.
+	stdout, stderr, code = runCodextray(t, append(env, e.env...), "refresh")
+	e.record(stdout, stderr)
+	if code != ExitOK || !strings.HasPrefix(stdout, "Refreshed") {
+		t.Fatalf("codextray refresh of the finished login: exit %d; stdout: %s; stderr: %s", code, stdout, stderr)
+	}
+	if doc := e.readLogin("after the last run"); doc.Tokens.RefreshToken.Reveal() != srv.Current() {
 		t.Errorf("auth.json does not hold the refresh token issued last")
 	}
-	if c := srv.Counts(); c.Issued != 2 || c.Reused != 0 || c.Bad != 0 {
+	if c := srv.Counts(); c.Calls != 2 || c.Issued != 2 || c.Reused != 0 || c.Unknown != 0 || c.Bad != 0 {
 		t.Errorf("token server: %v", c)
 	}
+	e.noJournal("after the last run")
+}
+
+// TestRefreshKilledJournalStale: after the kill, the login changes before
+// codextray runs again (Codex signed in afresh, or the user switched to an
+// API key). The journal is stale: the next `codextray refresh` drops it and
+// never writes the killed run's login over the newer one.
+func TestRefreshKilledJournalStale(t *testing.T) {
+	t.Run("signed in again", func(t *testing.T) {
+		e := newTestEnv(t)
+		const rt, other = "rt_stale_original_0001", "rt_stale_new_sign_in_0001"
+		_, oldTokens := e.expiringLogin(rt)
+		srv := authtest.NewTokenServer(t, rt)
+		e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
+		env := append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...)
+		e.killAtRename(env, srv)
+		killed := srv.Current()
+		e.pendingLogin(rt, killed)
+
+		signIn := authtest.Login{Expires: time.Now().Add(time.Hour).Truncate(time.Second), RefreshToken: other}.Document()
+		if err := authtest.WriteAtomic(e.authPath(), signIn); err != nil {
+			t.Fatal(err)
+		}
+		srv.Allow(other)
+		stdout, stderr, code := runCodextray(t, append(env, e.env...), "refresh")
+		e.record(stdout, stderr)
+		if code != ExitOK || !strings.HasPrefix(stdout, "Refreshed") {
+			t.Fatalf("codextray refresh: exit %d; stdout: %s; stderr: %s", code, stdout, stderr)
+		}
+		reqs := srv.Requests()
+		if len(reqs) != 2 || reqs[1].Body["refresh_token"] != other {
+			t.Errorf("%d token requests; the second refreshed the new sign-in's token: %v", len(reqs), len(reqs) == 2 && reqs[1].Body["refresh_token"] == other)
+		}
+		doc := e.readLogin("after the run")
+		if rt := doc.Tokens.RefreshToken.Reveal(); rt != srv.Current() || rt == killed {
+			t.Errorf("auth.json does not hold the token refreshed from the new sign-in (it holds the killed run's: %v)", rt == killed)
+		}
+		e.noJournal("after the run")
+	})
+	t.Run("switched to an API key", func(t *testing.T) {
+		e := newTestEnv(t)
+		const rt = "rt_stale_original_0002"
+		_, oldTokens := e.expiringLogin(rt)
+		srv := authtest.NewTokenServer(t, rt)
+		const key = "sk-stale-journal-api-key-0123456789"
+		e.noTokens(func() []string { return append(append(oldTokens, key), srv.Secrets()...) })
+		env := append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...)
+		e.killAtRename(env, srv)
+		e.pendingLogin(rt, srv.Current())
+
+		apiKey := authtest.APIKeyDocument(key)
+		if err := authtest.WriteAtomic(e.authPath(), apiKey); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := runCodextray(t, append(env, e.env...), "refresh")
+		e.record(stdout, stderr)
+		if code != ExitOK || !strings.Contains(stdout, "API key") {
+			t.Fatalf("codextray refresh: exit %d; stdout: %s; stderr: %s", code, stdout, stderr)
+		}
+		if got, _ := os.ReadFile(e.authPath()); !bytes.Equal(got, apiKey) {
+			t.Errorf("auth.json changed: the stale journal was written over the API key login")
+		}
+		if c := srv.Counts(); c.Calls != 1 {
+			t.Errorf("token server: %v, want the killed run's POST only", c)
+		}
+		e.noJournal("after the run")
+	})
+}
+
+// TestRefreshWriteFailureKeepsJournal: the write of auth.json fails after
+// the token server answered. `codextray refresh` fails (exit 1) saying the
+// tokens were kept, auth.json is the old login, and the journal holds the
+// new one; the next `codextray refresh` writes it without a second POST.
+func TestRefreshWriteFailureKeepsJournal(t *testing.T) {
+	e := newTestEnv(t)
+	const rt = "rt_write_failure_original_0001"
+	old, oldTokens := e.expiringLogin(rt)
+	srv := authtest.NewTokenServer(t, rt)
+	e.noTokens(func() []string { return append(oldTokens, srv.Secrets()...) })
+	env := append([]string{"CODEX_REFRESH_TOKEN_URL_OVERRIDE=" + srv.TokenURL()}, noDBus...)
+
+	stdout, stderr, code := runCodextray(t, append(append(slices.Clone(env), e.env...), "CODEXTRAY_TEST_FAIL_RENAME=1"), "refresh")
+	e.record(stdout, stderr)
+	if code != ExitFailure || !strings.Contains(stderr, "kept the new tokens") {
+		t.Fatalf("codextray refresh with a failing write: exit %d, want %d saying the tokens were kept; stderr: %s", code, ExitFailure, stderr)
+	}
+	if got, _ := os.ReadFile(e.authPath()); !bytes.Equal(got, old) {
+		t.Fatalf("auth.json changed although its write failed")
+	}
+	kept := e.pendingLogin(rt, srv.Current())
+
+	stdout, stderr, code = runCodextray(t, append(env, e.env...), "refresh")
+	e.record(stdout, stderr)
+	if code != ExitOK || !strings.Contains(stdout, "Finished a refresh that an earlier run could not write") {
+		t.Fatalf("codextray refresh after the failed write: exit %d; stdout: %s; stderr: %s", code, stdout, stderr)
+	}
+	if got, _ := os.ReadFile(e.authPath()); !bytes.Equal(got, kept) {
+		t.Errorf("auth.json is not the journal's login")
+	}
+	if c := srv.Counts(); c.Calls != 1 || c.Issued != 1 {
+		t.Errorf("token server: %v, want the failed run's POST only", c)
+	}
+	e.noJournal("after the next run")
 }
 
 // gatedRefresh is a `codextray refresh` process that has started and waits
@@ -396,4 +594,5 @@ func TestRefreshProcessesRace(t *testing.T) {
 		}
 	}
 	t.Logf("%d rounds of 3 processes: token server %v; %d of %d runs adopted another's refresh", rounds, srv.Counts(), adopted, 3*rounds)
+	e.noJournal("after the rounds")
 }

@@ -34,12 +34,14 @@ func New(version string) (*Service, error) {
 	}
 	s := &Service{Home: home, Keyring: auth.SystemKeyring{}}
 	s.Loader = &auth.Loader{Home: home, Keyring: s.Keyring}
+	var journal *auth.RefreshJournal
 	if dir, err := appdata.Dir(); err == nil {
 		s.Failures = auth.NewFailureStore(dir)
+		journal = auth.NewRefreshJournal(dir)
 	}
 	s.Refresher = &auth.Refresher{
 		Loader: s.Loader, Failures: s.Failures, KeyringWriter: auth.SystemCodexKeyring{},
-		UserAgent: UserAgent(version),
+		UserAgent: UserAgent(version), Journal: journal,
 	}
 	s.Mirror = &auth.Mirror{Keyring: s.Keyring, Home: home}
 	return s, nil
@@ -55,8 +57,10 @@ func UserAgent(version string) string {
 type Settings struct {
 	Reminder      time.Duration // auth.DefaultReminder when zero
 	MirrorEnabled bool
-	// MaintainMirror makes Watch save every readable login to the keychain
-	// mirror (the tray app does; a status command only reports).
+	// MaintainMirror makes Watch look after the login: save every readable
+	// login to the keychain mirror, and first finish a refresh that an
+	// earlier run could not write (the tray app does; a status command only
+	// reports).
 	MaintainMirror bool
 	// KeepAlive, when positive, refreshes the token whenever it is within
 	// KeepAlive of expiry (the opt-in keep-alive setting).
@@ -76,8 +80,9 @@ func (s *Service) Status(ctx context.Context, snap auth.Snapshot, set Settings) 
 
 // Watch sends a status at once and again at every change: of the login on
 // disk or in the keychain, or of the state with time alone (valid to
-// expiring to expired). With MaintainMirror it saves every readable login to
-// the keychain first. It returns when ctx ends.
+// expiring to expired). With MaintainMirror it finishes an interrupted
+// refresh and saves every readable login to the keychain first. It returns
+// when ctx ends.
 func (s *Service) Watch(ctx context.Context, set Settings, out chan<- auth.Status) error {
 	defer close(out)
 	ctx, cancel := context.WithCancel(ctx)
@@ -94,6 +99,13 @@ func (s *Service) Watch(ctx context.Context, set Settings, out chan<- auth.Statu
 	clock := time.NewTimer(time.Hour)
 	clock.Stop()
 	send := func(snap auth.Snapshot) bool {
+		if set.MaintainMirror && snap.Doc != nil {
+			// A no-op without a journal. On failure the journal stays for
+			// the next refresh, which reports the error.
+			if doc, err := s.Refresher.Recover(ctx); err == nil && doc != nil {
+				snap.Doc = doc // the watcher reports the rewrite too, as no change
+			}
+		}
 		last = snap
 		if set.MirrorEnabled && set.MaintainMirror && snap.Doc != nil {
 			_ = s.Mirror.Save(ctx, snap.Doc) // an unavailable keychain shows as mirror: unavailable

@@ -1,0 +1,174 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// RefreshJournal keeps a refreshed login aside, in Codex Tray's own data
+// directory, from the moment the token server answers until the login is
+// written where Codex reads it. A refresh token is single use: once the
+// server has answered, the new tokens exist only in this process, and a
+// crash or a failed write before the rename would sign the user out. The
+// next run under Codex's locks finishes the write from the journal (see
+// Refresher.Recover). One file per Codex home; every read and write of it
+// happens under that home's commit lock.
+type RefreshJournal struct{ Dir string }
+
+// NewRefreshJournal keeps its files in dir (the app's data directory).
+func NewRefreshJournal(dir string) *RefreshJournal { return &RefreshJournal{Dir: dir} }
+
+// PendingLogin is a refreshed login that may not have reached Codex's store.
+type PendingLogin struct {
+	Home   string // the Codex home it belongs to
+	Source Source // where the refreshed login was read from (file or keyring)
+	// SpentHash is the sha256 (hex) of the refresh token the refresh spent:
+	// the login it replaces is the one that still holds that token.
+	SpentHash string
+	AccountID string
+	SavedAt   time.Time
+	// Document is the new login exactly as written to auth.json (the
+	// keyring entry gets it compacted, as every keyring write does).
+	Document Secret
+}
+
+// journalFile is the journal on disk. It holds tokens (in document) and is
+// 0600, like auth.json.
+type journalFile struct {
+	Version   int       `json:"version"`
+	CodexHome string    `json:"codex_home"`
+	Source    Source    `json:"source"`
+	SpentHash string    `json:"spent_refresh_token_sha256"`
+	AccountID string    `json:"account_id,omitempty"`
+	SavedAt   time.Time `json:"saved_at"`
+	Document  string    `json:"document"`
+}
+
+const journalVersion = 1
+
+// TokenHash names a refresh token without revealing it.
+func TokenHash(s Secret) string {
+	sum := sha256.Sum256([]byte(s.Reveal()))
+	return hex.EncodeToString(sum[:])
+}
+
+// Path is the journal file of the Codex home: refresh-journal-<16 hex
+// digits of the home's hash, as in Codex's keyring account>.json.
+func (j *RefreshJournal) Path(home string) string {
+	return filepath.Join(j.Dir, "refresh-journal-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
+}
+
+// Pending reports whether a journal exists for home, without reading it and
+// without the lock: a hint that Recover has work to do. A nil journal has
+// none.
+func (j *RefreshJournal) Pending(home string) bool {
+	if j == nil {
+		return false
+	}
+	_, err := os.Lstat(j.Path(home))
+	return !absent(err)
+}
+
+// absent: the error says the file does not exist, or cannot (a path
+// component is not a directory).
+func absent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// errJournalCorrupt marks a journal file that cannot be what save wrote.
+var errJournalCorrupt = errors.New("the refresh journal is corrupt")
+
+// Load reads the journal of home; nil when there is none.
+func (j *RefreshJournal) Load(home string) (*PendingLogin, error) {
+	if j == nil {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(j.Path(home))
+	if absent(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the refresh journal: %w", err)
+	}
+	var f journalFile
+	// The JSON error could quote the file, which holds tokens: drop it.
+	if json.Unmarshal(raw, &f) != nil || f.Version != journalVersion || f.SpentHash == "" || f.Document == "" {
+		return nil, errJournalCorrupt
+	}
+	return &PendingLogin{Home: f.CodexHome, Source: f.Source, SpentHash: f.SpentHash, AccountID: f.AccountID,
+		SavedAt: f.SavedAt, Document: NewSecret(f.Document)}, nil
+}
+
+// save replaces the journal of p.Home atomically and durably: a 0600 temp
+// file in the same directory, fsync, rename, fsync of the directory.
+func (j *RefreshJournal) save(p PendingLogin) error {
+	raw, err := json.MarshalIndent(journalFile{Version: journalVersion, CodexHome: p.Home, Source: p.Source,
+		SpentHash: p.SpentHash, AccountID: p.AccountID, SavedAt: p.SavedAt.UTC(), Document: p.Document.Reveal()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(j.Dir, 0o700); err != nil {
+		return fmt.Errorf("cannot save the refreshed login aside: %w", err)
+	}
+	path := j.Path(p.Home)
+	f, err := os.CreateTemp(j.Dir, "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("cannot save the refreshed login aside: %w", err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	for _, step := range []func() error{
+		func() error { return f.Chmod(0o600) },
+		func() error { _, err := f.Write(raw); return err },
+		f.Sync, f.Close,
+		func() error { return os.Rename(tmp, path) },
+	} {
+		if err := step(); err != nil {
+			return fmt.Errorf("cannot save the refreshed login aside: %w", err)
+		}
+	}
+	ok = true
+	syncDir(j.Dir)
+	return nil
+}
+
+// remove deletes the journal of home and any temp file a killed save left.
+func (j *RefreshJournal) remove(home string) error {
+	if j == nil {
+		return nil
+	}
+	path := j.Path(home)
+	temps, _ := filepath.Glob(filepath.Join(j.Dir, "."+filepath.Base(path)+".tmp-*"))
+	for _, t := range temps {
+		os.Remove(t)
+	}
+	if err := os.Remove(path); err != nil && !absent(err) {
+		return fmt.Errorf("cannot delete the refresh journal: %w", err)
+	}
+	syncDir(j.Dir)
+	return nil
+}
+
+// syncDir makes a rename or removal in dir durable; where a directory
+// cannot be synced (Windows), the rename is as durable as the OS makes it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
