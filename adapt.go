@@ -44,7 +44,10 @@ func (l loginActions) Refresh(ctx context.Context) (string, error) {
 	}
 	_ = l.svc.Mirror.Save(ctx, res.Doc) // an unavailable keychain shows in the status
 	verb := "Refreshed"
-	if !res.Refreshed {
+	switch {
+	case res.Recovered:
+		verb = "Finished a refresh an earlier run could not write"
+	case !res.Refreshed:
 		verb = "Another program had just refreshed the login; using it"
 	}
 	if exp := auth.AccessExpiry(res.Doc); !exp.IsZero() {
