@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/auth/authtest"
@@ -94,9 +97,11 @@ func (staticBackend) Usage(context.Context) (Usage, error) {
 // trayEnv is a private session for one app: the bus and display of the
 // test session, and fresh Codex and app directories.
 type trayEnv struct {
-	conn      *dbus.Conn
-	codexHome string
-	raceLog   string
+	conn       *dbus.Conn
+	codexHome  string
+	configHome string // XDG_CONFIG_HOME: the app's preferences.json
+	raceLog    string
+	app        *exec.Cmd
 }
 
 func newTrayEnv(t *testing.T) *trayEnv {
@@ -112,7 +117,7 @@ func newTrayEnv(t *testing.T) *trayEnv {
 		t.Skipf("no D-Bus session bus (%v); run under packaging/linux/test-session.sh (make test)", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &trayEnv{conn: conn, codexHome: t.TempDir(), raceLog: filepath.Join(t.TempDir(), "race")}
+	return &trayEnv{conn: conn, codexHome: t.TempDir(), configHome: t.TempDir(), raceLog: filepath.Join(t.TempDir(), "race")}
 }
 
 // writeLogin writes a ChatGPT login for Ada expiring in left, atomically as
@@ -140,8 +145,84 @@ func (e *trayEnv) startApp(t *testing.T) <-chan error {
 		// Under -race, the app's race reports go to files checked below (a
 		// known one in godbus is tolerated) rather than failing the exit code.
 		"GORACE=halt_on_error=0 exitcode=0 log_path="+e.raceLog,
-		"XDG_CONFIG_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+		"XDG_CONFIG_HOME="+e.configHome, "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+	e.app = app
 	return startProcess(t, app)
+}
+
+// startWatcher starts a StatusNotifierWatcher on the test's bus, as a
+// desktop has, for the app's tray item to register with.
+func (e *trayEnv) startWatcher(t *testing.T) {
+	t.Helper()
+	watcherBin, err := exec.LookPath("status-notifier-watcher")
+	if err != nil {
+		t.Skip("status-notifier-watcher not installed (Debian: haskell-status-notifier-item-utils); run make test")
+	}
+	if hasOwner(t, e.conn, watcherName) {
+		t.Skip("this bus already has a StatusNotifierWatcher (a real desktop?); run under packaging/linux/test-session.sh")
+	}
+	startProcess(t, exec.Command(watcherBin))
+	waitFor(t, "the StatusNotifierWatcher on the bus", func() bool { return hasOwner(t, e.conn, watcherName) })
+}
+
+// trayItem waits for the app's item registered with the watcher.
+func trayItem(t *testing.T, conn *dbus.Conn) dbus.BusObject {
+	t.Helper()
+	var item dbus.BusObject
+	waitFor(t, "the tray item registered with the watcher", func() bool {
+		v, err := conn.Object(watcherName, watcherPath).GetProperty(watcherName + ".RegisteredStatusNotifierItems")
+		if err != nil {
+			return false
+		}
+		items, _ := v.Value().([]string)
+		if len(items) != 1 {
+			return false
+		}
+		item = itemObject(conn, items[0])
+		return true
+	})
+	return item
+}
+
+// menuOf is the item's dbusmenu object.
+func menuOf(t *testing.T, conn *dbus.Conn, item dbus.BusObject) dbus.BusObject {
+	t.Helper()
+	menuPath, err := item.GetProperty(itemInterface + ".Menu")
+	if err != nil {
+		t.Fatalf("reading the item's Menu property: %v", err)
+	}
+	return conn.Object(item.Destination(), menuPath.Value().(dbus.ObjectPath))
+}
+
+// writePrefs writes the app's preferences.json as the window host's
+// Settings window (Fyne) does: in place.
+func (e *trayEnv) writePrefs(t *testing.T, prefs string) {
+	t.Helper()
+	dir := filepath.Join(e.configHome, "fyne", AppID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "preferences.json"), []byte(prefs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hostRunning reports whether the app has a window host (a child process)
+// now.
+func (e *trayEnv) hostRunning() bool {
+	ents, _ := os.ReadDir("/proc")
+	ppid := fmt.Sprintf(" %d ", e.app.Process.Pid)
+	for _, ent := range ents {
+		raw, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name: state, then the parent's pid.
+		if i := bytes.LastIndexByte(raw, ')'); i > 0 && strings.HasPrefix(string(raw[i+2:]), string(raw[i+2])+ppid) {
+			return true
+		}
+	}
+	return false
 }
 
 // artifactDir keeps screenshots: $CODEXTRAY_TEST_ARTIFACTS, else a temp dir.
@@ -157,41 +238,15 @@ func artifactDir(t *testing.T) string {
 
 func TestTrayOverDBus(t *testing.T) {
 	e := newTrayEnv(t)
-	watcherBin, err := exec.LookPath("status-notifier-watcher")
-	if err != nil {
-		t.Skip("status-notifier-watcher not installed (Debian: haskell-status-notifier-item-utils); run make test")
-	}
-	conn := e.conn
-	if hasOwner(t, conn, watcherName) {
-		t.Skip("this bus already has a StatusNotifierWatcher (a real desktop?); run under packaging/linux/test-session.sh")
-	}
-	startProcess(t, exec.Command(watcherBin))
-	waitFor(t, "the StatusNotifierWatcher on the bus", func() bool { return hasOwner(t, conn, watcherName) })
+	e.startWatcher(t)
 	if host, err := exec.LookPath("gtk-sni-tray-standalone"); err == nil {
 		startProcess(t, exec.Command(host))
 	}
 
 	e.writeLogin(t, 10*24*time.Hour)
 	exited := e.startApp(t)
-
-	var item dbus.BusObject
-	waitFor(t, "the tray item registered with the watcher", func() bool {
-		v, err := conn.Object(watcherName, watcherPath).GetProperty(watcherName + ".RegisteredStatusNotifierItems")
-		if err != nil {
-			return false
-		}
-		items, _ := v.Value().([]string)
-		if len(items) != 1 {
-			return false
-		}
-		item = itemObject(conn, items[0])
-		return true
-	})
-	menuPath, err := item.GetProperty(itemInterface + ".Menu")
-	if err != nil {
-		t.Fatalf("reading the item's Menu property: %v", err)
-	}
-	menuObj := conn.Object(item.Destination(), menuPath.Value().(dbus.ObjectPath))
+	item := trayItem(t, e.conn)
+	menuObj := menuOf(t, e.conn, item)
 
 	var layout menuNode
 	waitFor(t, "the account and token lines in the tray menu", func() bool {
@@ -259,11 +314,36 @@ func TestTrayOverDBus(t *testing.T) {
 		t.Logf("screenshot of the tray host with the status window: %s", shot)
 	}
 
-	// A left click on the icon opens the chat.
+	// The windows live in the window host, which goes once the last one
+	// is closed: the idle tray holds no GUI toolkit.
+	if !e.hostRunning() {
+		t.Error("no window host while the status window is open")
+	}
+	closeWindow(t, "Codex Tray — Status")
+	waitFor(t, "the window host to exit after its last window closed", func() bool { return !e.hostRunning() })
+
+	// A left click on the icon opens the chat, in a new window host.
 	if call := item.Call(itemInterface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
 		t.Fatalf("Activate: %v", call.Err)
 	}
 	waitWindow(t, "Codex Tray — Chat")
+	closeWindow(t, "Codex Tray — Chat")
+	waitFor(t, "the window host to exit after the chat closed", func() bool { return !e.hostRunning() })
+
+	// The Settings window's choice of model (Fyne's preferences.json,
+	// written by the window host) shows in the tray's menu.
+	e.writePrefs(t, `{"default_model":"gpt-5.1-mini"}`)
+	waitFor(t, "the model chosen in Settings checked in the menu", func() bool {
+		m := getLayout(t, menuObj).find("GPT-5.1 Mini")
+		return m != nil && m.props["toggle-state"].Value() == int32(1)
+	})
+	// And a model chosen in the menu is what the Settings window reads.
+	click(t, menuObj, getLayout(t, menuObj), "GPT-5.2 Codex")
+	prefsFile := filepath.Join(e.configHome, "fyne", AppID, "preferences.json")
+	waitFor(t, "the model chosen in the menu in preferences.json", func() bool {
+		raw, _ := os.ReadFile(prefsFile)
+		return bytes.Contains(raw, []byte(`"default_model":"gpt-5.2-codex"`))
+	})
 
 	// Quit from the tray menu ends the app cleanly.
 	click(t, menuObj, getLayout(t, menuObj), "Quit")
@@ -317,8 +397,10 @@ func TestNotificationsOverDBus(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = e.conn.ReleaseName(notifyName) })
 
+	e.startWatcher(t)
 	e.writeLogin(t, 10*24*time.Hour)
 	exited := e.startApp(t)
+	item := trayItem(t, e.conn)
 	expect := func(summaryPrefix, body string) {
 		t.Helper()
 		select {
@@ -341,6 +423,30 @@ func TestNotificationsOverDBus(t *testing.T) {
 	e.writeLogin(t, 9*24*time.Hour)
 	e.removeLogin(t)
 	expect("Signed out of Codex", "codex login") // and nothing in between
+
+	// Notifications turned off in the Settings window (the window host
+	// writes preferences.json): the tray sends none. The menu shows the
+	// model chosen in the same write once the tray has read it.
+	e.writeLogin(t, 10*24*time.Hour)
+	expect("Signed in to Codex", "Signed in as ada@example.com (Plus).")
+	menuObj := menuOf(t, e.conn, item)
+	checked := func(name string) func() bool {
+		return func() bool {
+			m := getLayout(t, menuObj).find(name)
+			return m != nil && m.props["toggle-state"].Value() == int32(1)
+		}
+	}
+	e.writePrefs(t, `{"notifications":false,"default_model":"gpt-5.1-mini"}`)
+	waitFor(t, "the tray to read notifications off", checked("GPT-5.1 Mini"))
+	e.removeLogin(t) // would say "Signed out", and then "Signed in"
+	waitFor(t, "the signed-out line", func() bool { return getLayout(t, menuObj).find("Not signed in to Codex") != nil })
+	e.writeLogin(t, 10*24*time.Hour)
+	waitFor(t, "the signed-in menu", checked("GPT-5.1 Mini"))
+	e.writePrefs(t, `{"notifications":true,"default_model":"gpt-5.2-codex"}`)
+	waitFor(t, "the tray to read notifications on", checked("GPT-5.2 Codex"))
+	// The next notification is this sign-out: none was sent while off.
+	e.removeLogin(t)
+	expect("Signed out of Codex", "codex login")
 
 	select {
 	case err := <-exited:
@@ -421,6 +527,39 @@ func waitWindow(t *testing.T, title string) {
 		out, _ := exec.Command("xwininfo", "-root", "-tree").Output()
 		return bytes.Contains(out, []byte(`"`+title+`"`))
 	})
+}
+
+// closeWindow closes the mapped window titled title as its title bar's
+// close button does: a WM_DELETE_WINDOW message from the window manager.
+func closeWindow(t *testing.T, title string) {
+	t.Helper()
+	var out []byte
+	waitFor(t, "the window "+title+" mapped, to close it", func() bool {
+		out, _ = exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
+		return len(strings.Fields(string(out))) > 0
+	})
+	id, err := strconv.ParseUint(strings.Fields(string(out))[0], 10, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := xgb.NewConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	atom := func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Atom
+	}
+	win := xproto.Window(id)
+	ev := xproto.ClientMessageEvent{Format: 32, Window: win, Type: atom("WM_PROTOCOLS"),
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
+	if err := xproto.SendEventChecked(x, false, win, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // litPixels counts the pixels of a screenshot that are not black.

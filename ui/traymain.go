@@ -43,8 +43,11 @@ func RunTray(opts Options) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 
+	quit := make(chan struct{})
+	var quitOnce sync.Once
+	quitFn := func() { quitOnce.Do(func() { close(quit) }) }
 	var host *winhost.Client
-	c := newControllerWith(opts, prefs, q.do, systray.Quit, func(n *fyne.Notification) {
+	c := newControllerWith(opts, prefs, q.do, quitFn, func(n *fyne.Notification) {
 		if err := platform.Notify(AppID, n.Title, n.Content, assets.AppIcon.Content()); errors.Is(err, platform.ErrNoNotify) {
 			host.Notify(winhost.Notice{Title: n.Title, Body: n.Content})
 		}
@@ -60,18 +63,32 @@ func RunTray(opts Options) error {
 	// A left click on the icon opens the chat. It must be set before the
 	// tray item exists: the item says then whether it is only a menu.
 	systray.SetOnTapped(func() { q.do(c.openChat) })
-	stopQuit := context.AfterFunc(parent, systray.Quit)
+	stopQuit := context.AfterFunc(parent, quitFn)
 	defer stopQuit()
 
 	done := make(chan struct{})
 	go func() { defer close(done); c.run(ctx) }()
 	go c.followPrefs(ctx, prefs, path)
-	systray.Run(func() {
+	ready := func() {
 		q.do(func() {
 			t.ready = true
 			t.show(c.snapshot())
 		})
-	}, nil)
+	}
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		// Over D-Bus, systray calls onReady before it exports the item, and
+		// an icon or tooltip set in between is lost; its start returns once
+		// the item is exported.
+		start, end := systray.RunWithExternalLoop(nil, nil)
+		start()
+		ready()
+		<-quit
+		end()
+	default:
+		go func() { <-quit; systray.Quit() }()
+		systray.Run(ready, nil)
+	}
 	cancel()
 	<-done
 	return nil
