@@ -60,6 +60,7 @@ const (
 	prefChatHeight = "chat_height"
 	prefChatX      = "chat_x"
 	prefChatY      = "chat_y"
+	prefChatPlaced = "chat_placed" // chat_x and chat_y hold a position
 	// The composer's text and the saved conversation shown when the window
 	// was last hidden: the window host exits when no window is open, and
 	// the next one goes on from there.
@@ -249,8 +250,9 @@ func (w *ChatWindow) Hide() {
 			return
 		}
 		if x, y, err := w.deps.WindowPosition(h); err == nil {
-			w.app.Preferences().SetInt(prefChatX, x)
-			w.app.Preferences().SetInt(prefChatY, y)
+			prefs.SetInt(prefChatX, x)
+			prefs.SetInt(prefChatY, y)
+			prefs.SetBool(prefChatPlaced, true)
 		}
 	})
 	w.win.Hide()
@@ -265,8 +267,11 @@ func (w *ChatWindow) Hide() {
 // restorePosition puts the window where Hide last found it.
 func (w *ChatWindow) restorePosition() {
 	prefs := w.app.Preferences()
+	// A monitor left of or above the primary one has negative coordinates:
+	// whether there is a position at all is its own key.
 	x, y := prefs.IntWithFallback(prefChatX, -1), prefs.IntWithFallback(prefChatY, -1)
-	if x < 0 || y < 0 || w.deps.MoveWindow == nil {
+	placed := prefs.BoolWithFallback(prefChatPlaced, x >= 0 && y >= 0)
+	if !placed || w.deps.MoveWindow == nil {
 		return
 	}
 	w.nativeWindow(func(h uintptr) { _ = w.deps.MoveWindow(h, x, y) })

@@ -16,6 +16,7 @@ import (
 	"github.com/codextray/codextray/core/chat"
 	"github.com/codextray/codextray/core/history"
 	"github.com/codextray/codextray/core/provider"
+	pt "github.com/codextray/codextray/core/provider/providertest"
 )
 
 // newHistoryHarness is a chat window saving into a history in a temp dir;
@@ -239,4 +240,60 @@ func TestChatHistoryThatCannotOpenLeavesTheChatWorking(t *testing.T) {
 	if ch.shown(1) != "Still here." || ch.w.side.box.Visible() {
 		t.Errorf("answer %q, sidebar shown %v", ch.shown(1), ch.w.side.box.Visible())
 	}
+}
+
+// The window host exits once the chat is hidden; the next host's window
+// goes on with the same conversation and the composer's unsent text.
+func TestChatNextWindowHostGoesOnWhereTheLastHid(t *testing.T) {
+	ch, h := newHistoryHarness(t, nil)
+	hidden := 0
+	ch.w.onHidden = func() { hidden++ }
+	ch.srv.Enqueue(chatAnswer("Saved for later."))
+	ch.typeAndEnter("Remember this")
+	ch.idle()
+	ch.pump("the conversation saved", func() bool { return ch.w.side.shown != 0 })
+	id := ch.w.side.shown
+	ch.w.entry.SetText("half a thought")
+	ch.w.Hide()
+	if hidden != 1 {
+		t.Fatalf("onHidden called %d times after hiding an idle chat, want 1", hidden)
+	}
+
+	next := newChatHarnessIn(t, ch.w.app, func(d *ChatDeps) {
+		d.OpenHistory = func(context.Context) (ChatHistory, error) { return h, nil }
+	})
+	next.pump("the conversation back in the next window", func() bool {
+		return len(next.w.views) == 2 && next.shown(1) == "Saved for later." && next.w.side.shown == id
+	})
+	if got := next.w.entry.Text; got != "half a thought" {
+		t.Errorf("composer %q, want the unsent text back", got)
+	}
+	// A new chat (Ctrl+N) is what the one after that starts with.
+	next.w.onNewChat()
+	next.w.Hide()
+	third := newChatHarnessIn(t, ch.w.app, func(d *ChatDeps) {
+		d.OpenHistory = func(context.Context) (ChatHistory, error) { return h, nil }
+	})
+	third.pump("the sidebar", func() bool { return third.w.side.drawnRev > 0 })
+	if len(third.w.views) != 0 || third.w.entry.Text != "" {
+		t.Errorf("after a new chat was hidden, the next window shows %d messages and %q", len(third.w.views), third.w.entry.Text)
+	}
+}
+
+// Hidden mid-answer, the window tells its host only when the answer ends:
+// closing the chat does not cut a streaming answer off.
+func TestChatHiddenMidAnswerWaitsForTheEnd(t *testing.T) {
+	ch := newChatHarness(t)
+	hidden := 0
+	ch.w.onHidden = func() { hidden++ }
+	ch.srv.Enqueue(pt.Reply{Chunks: chatChunks(pt.Created("r"), pt.TextDelta("The beginning ")), Hang: true})
+	ch.typeAndEnter("Tell me a long story")
+	ch.pump("the first delta", func() bool { return ch.shown(1) == "The beginning" })
+	ch.w.Hide()
+	if hidden != 0 {
+		t.Fatal("onHidden called while the answer streams")
+	}
+	ch.w.conv.Stop()
+	ch.idle()
+	ch.pump("onHidden after the answer ended", func() bool { return hidden == 1 })
 }

@@ -44,7 +44,13 @@ type chatHarness struct {
 
 func newChatHarness(t *testing.T, mod ...func(*ChatDeps)) *chatHarness {
 	t.Helper()
-	a := test.NewTempApp(t)
+	return newChatHarnessIn(t, test.NewTempApp(t), mod...)
+}
+
+// newChatHarnessIn is newChatHarness in the app a: a second window on the
+// same preferences is what the next window host shows.
+func newChatHarnessIn(t *testing.T, a fyne.App, mod ...func(*ChatDeps)) *chatHarness {
+	t.Helper()
 	srv := pt.New(t, chatTestToken)
 	srv.ExpectAccountID(authtest.AccountID)
 	srv.SetModels(pt.Fixture(t, "models.json"), `"m1"`)
