@@ -100,6 +100,7 @@ type ChatWindow struct {
 	listSize   fyne.Size
 	follow     bool // keep the newest message in view
 	list       *widget.List
+	rows       map[fyne.CanvasObject]*chatMsgRow // the list's rows
 	entry      *chatComposerEntry
 	sendBtn    *widget.Button
 	modelSel   *widget.Select
@@ -362,14 +363,14 @@ func (w *ChatWindow) build() fyne.CanvasObject {
 		func() fyne.CanvasObject { return newChatMsgRow(w.copyText).top },
 		func(id widget.ListItemID, o fyne.CanvasObject) {}, // replaced below: rows need their chatMsgRow
 	)
-	rows := map[fyne.CanvasObject]*chatMsgRow{}
+	w.rows = map[fyne.CanvasObject]*chatMsgRow{}
 	w.list.CreateItem = func() fyne.CanvasObject {
 		r := newChatMsgRow(w.copyText)
-		rows[r.top] = r
+		w.rows[r.top] = r
 		return r.top
 	}
 	w.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
-		r := rows[o]
+		r := w.rows[o]
 		if r == nil || id >= len(w.views) {
 			return
 		}

@@ -18,7 +18,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/chat"
@@ -114,18 +113,19 @@ func BenchmarkChatDeltaToScreen(b *testing.B) {
 			case f := <-h.ui:
 				f()
 				drawn := time.Now()
-				// The highest marker a RichText of the message list shows:
-				// the last word of the streamed answer.
+				// The highest marker the list's rows show: the last word of
+				// the streamed answer in a row's text.
 				top := -1
-				for _, o := range test.LaidOutObjects(h.w.list) {
-					rt, ok := o.(*widget.RichText)
-					if !ok {
-						continue
-					}
-					text := strings.TrimSpace(rt.String())
-					word := text[strings.LastIndexByte(text, ' ')+1:]
-					if k, err := strconv.Atoi(strings.TrimPrefix(word, "d")); err == nil && strings.HasPrefix(word, "d") && k > top {
-						top = k
+				for _, r := range h.w.rows {
+					for _, blk := range r.blocks {
+						words := strings.Fields(blk.rt.String())
+						if len(words) == 0 {
+							continue
+						}
+						word := words[len(words)-1]
+						if k, err := strconv.Atoi(strings.TrimPrefix(word, "d")); err == nil && strings.HasPrefix(word, "d") && k > top {
+							top = k
+						}
 					}
 				}
 				for ; seen < top; seen++ {

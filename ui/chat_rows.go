@@ -84,7 +84,7 @@ type chatMsgRow struct {
 	header     *widget.Label
 	images     *fyne.Container
 	reasonBtn  *widget.Button
-	reasonText *widget.RichText
+	reasonText *chatText
 	body       *fyne.Container
 	blocks     []*chatBlockRow
 	footer     *widget.Label
@@ -112,8 +112,7 @@ func newChatMsgRow(copyText func(string)) *chatMsgRow {
 				r.onToggle()
 			}
 		}}
-	r.reasonText = widget.NewRichText()
-	r.reasonText.Wrapping = fyne.TextWrapWord
+	r.reasonText = newChatText()
 	r.body = container.NewVBox()
 	r.footer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	r.footer.SizeName = theme.SizeNameCaptionText
@@ -167,8 +166,7 @@ func (r *chatMsgRow) bind(v *chatMsgView) {
 	}
 	r.reasonText.Hidden = !hasReasoning || !v.reasoningOpen
 	if !r.reasonText.Hidden {
-		r.reasonText.Segments = v.reasoning
-		r.reasonText.Refresh()
+		r.reasonText.set(v.reasoning)
 	}
 
 	for len(r.blocks) < len(v.blocks) {
@@ -268,7 +266,7 @@ func chatActionLabel(a chat.Action) string {
 
 // chatBlockRow is a prose run or a code block with its Copy button.
 type chatBlockRow struct {
-	rt       *widget.RichText
+	rt       *chatText
 	bar      *fyne.Container
 	bg       *canvas.Rectangle
 	obj      *fyne.Container
@@ -278,8 +276,7 @@ type chatBlockRow struct {
 
 func newChatBlockRow(copyText func(string)) *chatBlockRow {
 	b := &chatBlockRow{copyText: copyText}
-	b.rt = widget.NewRichText()
-	b.rt.Wrapping = fyne.TextWrapWord
+	b.rt = newChatText()
 	copyBtn := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), Importance: widget.LowImportance,
 		OnTapped: func() { b.copyText(b.code) }}
 	b.bar = container.NewVBox(copyBtn) // top right, beside the code
@@ -297,8 +294,7 @@ func (b *chatBlockRow) bind(m chatMdBlock) {
 	} else {
 		b.rt.Wrapping = fyne.TextWrapWord
 	}
-	b.rt.Segments = m.segs
-	b.rt.Refresh()
+	b.rt.set(m.segs)
 }
 
 // chatComposerEntry is the message entry: Enter sends, Shift+Enter adds a line,
