@@ -103,7 +103,9 @@ func runTray(open string) error {
 		Requests:     requests,
 		WindowHost: func() *exec.Cmd {
 			cmd := exec.Command(exe, windowHostFlag)
-			cmd.Stderr = os.Stderr
+			if os.Stderr != nil { // nil in a Windows GUI program without a console
+				cmd.Stderr = os.Stderr
+			}
 			return cmd
 		},
 	})
