@@ -38,10 +38,11 @@ type chatMdBlock struct {
 	segs []widget.RichTextSegment
 }
 
-// chatParseMarkdown parses a whole message (never piecewise) and splits the
-// segments into prose runs and code blocks.
+// chatParseMarkdown parses a whole message (never piecewise), tables made
+// code blocks (chatTables), and splits the segments into prose runs and
+// code blocks.
 func chatParseMarkdown(md string) []chatMdBlock {
-	segs := widget.NewRichTextFromMarkdown(md).Segments
+	segs := widget.NewRichTextFromMarkdown(chatTables(md)).Segments
 	var out []chatMdBlock
 	for _, s := range segs {
 		if t, ok := s.(*widget.TextSegment); ok && t.Style == widget.RichTextStyleCodeBlock {
