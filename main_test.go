@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +19,15 @@ const mainHelperEnv = "CODEXTRAY_MAIN_HELPER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(mainHelperEnv) == "1" {
-		os.Args = append([]string{"codextray"}, os.Args[2:]...) // drop -test.run
+		// main's own arguments: without -test.run, which the tests pass
+		// and the tray's window host (this binary again) does not.
+		args := []string{"codextray"}
+		for _, a := range os.Args[1:] {
+			if !strings.HasPrefix(a, "-test.") {
+				args = append(args, a)
+			}
+		}
+		os.Args = args
 		main()
 		os.Exit(0)
 	}
@@ -58,9 +67,16 @@ func TestSecondStartHandsOverAndExits(t *testing.T) {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- first.Wait() }()
+	waited := make(chan struct{})
+	go func() { exited <- first.Wait(); close(waited) }()
 	t.Cleanup(func() {
 		_ = first.Process.Kill()
+		// Its output is whole once Wait returns: the window host it
+		// started writes there too, and ends with the tray.
+		select {
+		case <-waited:
+		case <-time.After(within):
+		}
 		if t.Failed() {
 			t.Logf("first instance output:\n%s", firstOut.String())
 		}

@@ -398,6 +398,9 @@ func (c *controller) onSettingsChanged() {
 // open shows a window: "chat", "status", "settings" or "signin"; in the
 // tray process, in the window host. UI goroutine.
 func (c *controller) open(what string) {
+	if what == "" {
+		what = "chat" // a second plain start
+	}
 	if c.remote != nil {
 		c.remote(what)
 		return
