@@ -313,7 +313,8 @@ func TestRetriedAnswerIsReplaced(t *testing.T) {
 		t.Errorf("export:\n%s", text)
 	}
 	c, _, _ := s.Conversation(ctx, id)
-	if c.Session() == "" || c.Session() != c.Session() {
+	again, _, _ := s.Conversation(ctx, id)
+	if c.Session() == "" || c.Session() != again.Session() {
 		t.Error("no stable session id for a conversation recorded without one")
 	}
 }
