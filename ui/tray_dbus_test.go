@@ -48,6 +48,11 @@ func TestMain(m *testing.M) {
 		os.Exit(runTrayHelper(false))
 	case "host":
 		os.Exit(runTrayHelper(true))
+	case "broken-host":
+		os.Exit(runTrayHelper(false))
+	case "dead-host":
+		fmt.Fprintln(os.Stderr, "codextray: no OpenGL here")
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
@@ -68,7 +73,11 @@ func runTrayHelper(host bool) int {
 	} else {
 		opts.WindowHost = func() *exec.Cmd {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), trayHelperEnv+"=host")
+			hostMode := "host"
+			if os.Getenv(trayHelperEnv) == "broken-host" {
+				hostMode = "dead-host"
+			}
+			cmd.Env = append(os.Environ(), trayHelperEnv+"="+hostMode)
 			cmd.Stderr = os.Stderr
 			return cmd
 		}
@@ -102,6 +111,7 @@ type trayEnv struct {
 	configHome string // XDG_CONFIG_HOME: the app's preferences.json
 	raceLog    string
 	app        *exec.Cmd
+	brokenHost bool // the app's window host exits at once, saying why
 }
 
 func newTrayEnv(t *testing.T) *trayEnv {
@@ -141,7 +151,11 @@ func (e *trayEnv) removeLogin(t *testing.T) {
 func (e *trayEnv) startApp(t *testing.T) <-chan error {
 	t.Helper()
 	app := exec.Command(os.Args[0], "-test.run=^$")
-	app.Env = append(os.Environ(), trayHelperEnv+"=1", "CODEX_HOME="+e.codexHome,
+	mode := "1"
+	if e.brokenHost {
+		mode = "broken-host"
+	}
+	app.Env = append(os.Environ(), trayHelperEnv+"="+mode, "CODEX_HOME="+e.codexHome,
 		// Under -race, the app's race reports go to files checked below (a
 		// known one in godbus is tolerated) rather than failing the exit code.
 		"GORACE=halt_on_error=0 exitcode=0 log_path="+e.raceLog,
@@ -388,15 +402,7 @@ func TestNotificationsOverDBus(t *testing.T) {
 	if hasOwner(t, e.conn, notifyName) {
 		t.Skip("this bus already has a notification daemon; run under packaging/linux/test-session.sh")
 	}
-	srv := &notificationServer{got: make(chan notification, 16)}
-	if err := e.conn.Export(srv, "/org/freedesktop/Notifications", notifyName); err != nil {
-		t.Fatal(err)
-	}
-	if reply, err := e.conn.RequestName(notifyName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("owning %s: %v (reply %v)", notifyName, err, reply)
-	}
-	t.Cleanup(func() { _, _ = e.conn.ReleaseName(notifyName) })
-
+	srv := e.notificationServer(t)
 	e.startWatcher(t)
 	e.writeLogin(t, 10*24*time.Hour)
 	exited := e.startApp(t)
@@ -454,6 +460,54 @@ func TestNotificationsOverDBus(t *testing.T) {
 	default:
 	}
 	checkRaceReports(t, e.raceLog)
+}
+
+// notificationServer owns org.freedesktop.Notifications on the test's bus.
+func (e *trayEnv) notificationServer(t *testing.T) *notificationServer {
+	t.Helper()
+	srv := &notificationServer{got: make(chan notification, 16)}
+	if err := e.conn.Export(srv, "/org/freedesktop/Notifications", notifyName); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := e.conn.RequestName(notifyName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("owning %s: %v (reply %v)", notifyName, err, reply)
+	}
+	t.Cleanup(func() { _, _ = e.conn.ReleaseName(notifyName) })
+	return srv
+}
+
+// A window host that cannot start (a broken install, no OpenGL) is given up
+// on after a few tries, and the tray says why in a notification: no window
+// can.
+func TestBrokenWindowHostIsReported(t *testing.T) {
+	e := newTrayEnv(t)
+	if hasOwner(t, e.conn, notifyName) {
+		t.Skip("this bus already has a notification daemon; run under packaging/linux/test-session.sh")
+	}
+	srv := e.notificationServer(t)
+	e.startWatcher(t)
+	e.writeLogin(t, 10*24*time.Hour)
+	e.brokenHost = true
+	e.startApp(t)
+	item := trayItem(t, e.conn)
+	if call := item.Call(itemInterface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
+		t.Fatalf("Activate: %v", call.Err)
+	}
+	deadline := time.After(trayTestWithin)
+	for {
+		select {
+		case n := <-srv.got:
+			if n.Summary != "Codex Tray could not open its window" {
+				continue // the login's own notifications
+			}
+			if !strings.Contains(n.Body, "kept exiting") || !strings.Contains(n.Body, "no OpenGL here") {
+				t.Errorf("the notification does not say why: %q", n.Body)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no notification that the window could not open")
+		}
+	}
 }
 
 // followed waits at most followWithin for cond: the bound on how fast the

@@ -54,7 +54,10 @@ func RunTray(opts Options) error {
 	})
 	c.ctx = ctx
 	host = winhost.NewClient(opts.WindowHost, func(err error) {
-		c.update(func(v *viewState) { v.LastAction = "The window could not open: " + err.Error() })
+		// No window can say it: the tray's own notification does.
+		msg := "The window could not open: " + err.Error()
+		c.update(func(v *viewState) { v.LastAction = msg })
+		_ = platform.Notify(AppID, "Codex Tray could not open its window", err.Error(), assets.AppIcon.Content())
 	})
 	defer host.Close(5 * time.Second)
 	c.remote = host.Open
