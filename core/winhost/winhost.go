@@ -7,7 +7,8 @@
 // answers "done SEQ" on its stdout once it handled a request, and exits
 // when it has nothing open, or when its stdin ends (the tray quit or died).
 // A request the host did not answer before it exited is sent again to a new
-// host, so a click that races the host's exit is never lost.
+// host, so a click that races the host's exit is never lost; a host that
+// does not answer within answerWithin is taken for hung and replaced.
 package winhost
 
 import (
@@ -41,6 +42,11 @@ type Notice struct {
 // maxRestarts is how many hosts in a row may exit without answering before
 // the client gives up on the requests they had.
 const maxRestarts = 3
+
+// answerWithin is how long a host has to answer a request (its start, a
+// window's first draw) before it is taken for hung, killed, and the
+// request handed to a new one.
+var answerWithin = 30 * time.Second
 
 // Client starts the window host on demand and hands it requests; the tray
 // process's side. Its methods are safe for concurrent use.
@@ -99,6 +105,25 @@ func (c *Client) send(r Request) {
 	}
 	c.pending = append(c.pending, r)
 	c.writeLocked(r)
+	c.watchLocked(r.Seq)
+}
+
+// watchLocked kills the current host if it has not answered seq in time.
+func (c *Client) watchLocked(seq uint64) {
+	cmd := c.cmd
+	time.AfterFunc(answerWithin, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.cmd != cmd || cmd == nil {
+			return
+		}
+		for _, r := range c.pending {
+			if r.Seq == seq {
+				_ = cmd.Process.Kill() // wait hands its requests to a new host
+				return
+			}
+		}
+	})
 }
 
 // writeLocked writes r to the host; a host that has gone sees its pending
@@ -195,6 +220,7 @@ func (c *Client) wait(cmd *exec.Cmd, answersRead <-chan struct{}, exited chan st
 	}
 	for _, r := range c.pending {
 		c.writeLocked(r)
+		c.watchLocked(r.Seq)
 	}
 }
 

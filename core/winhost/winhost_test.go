@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +39,12 @@ func runHelper(mode string) int {
 	case "die":
 		fmt.Fprintln(os.Stderr, "boom: no display")
 		return 1
+	case "mute": // handles requests, never answers
+		_ = Serve(os.Stdin, io.Discard, func(r Request, done func()) {
+			fmt.Fprintf(logf, "%d %d %s\n", os.Getpid(), r.Seq, r.Open)
+			done()
+		})
+		select {}
 	case "hang":
 		_ = Serve(os.Stdin, os.Stdout, func(r Request, done func()) {
 			fmt.Fprintf(logf, "%d %d %s\n", os.Getpid(), r.Seq, r.Open)
@@ -190,6 +197,21 @@ func TestAHostThatKeepsDyingIsReported(t *testing.T) {
 	if starts != maxRestarts+1 {
 		t.Errorf("%d starts, want %d", starts, maxRestarts+1)
 	}
+}
+
+// A host that reads requests but never answers (hung) is killed, and the
+// request goes to a new host.
+func TestAHungHostIsReplaced(t *testing.T) {
+	defer func(d time.Duration) { answerWithin = d }(answerWithin)
+	answerWithin = 300 * time.Millisecond
+	log := filepath.Join(t.TempDir(), "log")
+	c := NewClient(starter(t, log, "mute", "serve"), func(err error) { t.Errorf("failed: %v", err) })
+	defer c.Close(5 * time.Second)
+	c.Open("chat")
+	waitFor(t, "the request handled by the second host", func() bool {
+		got := readLog(t, log)
+		return len(got) == 2 && got[1].what == "chat" && got[1].pid != got[0].pid
+	})
 }
 
 func TestNoHostCommand(t *testing.T) {
