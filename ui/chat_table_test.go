@@ -37,7 +37,7 @@ func TestChatTablesLeaveTheRestAlone(t *testing.T) {
 		"No table | here, just a pipe.\n- and a list",
 		"```\n| a | b |\n|---|---|\n| 1 | 2 |\n```", // already code
 		"| a | b |\n|---|",                          // the delimiter does not match the header
-		"| a | b |",                                  // still streaming: no delimiter yet
+		"| a | b |",                                 // still streaming: no delimiter yet
 	} {
 		if got := chatTables(md); got != md {
 			t.Errorf("chatTables(%q) = %q, want it unchanged", md, got)
