@@ -1,8 +1,9 @@
-// Package ui owns everything the user sees: the tray icon and its menu, the
-// status and settings windows, notifications and (later) the chat window. It
-// does no file, keychain or network I/O: core does that through Options, off
-// the UI goroutine, and every result reaches the widgets through one fyne.Do
-// seam per window.
+// Package ui owns everything the user sees: the tray icon and its menu and
+// the notifications (RunTray, the tray process, on fyne.io/systray alone),
+// and the status, settings and chat windows (RunWindowHost, a Fyne app the
+// tray starts on demand). It does no file, keychain or network I/O: core
+// does that through Options, off the UI goroutine, and every result reaches
+// the widgets through one seam per view (fyne.Do, or the tray's queue).
 package ui
 
 import (
