@@ -5,10 +5,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 // The single-instance test runs this test binary as the real program
@@ -116,6 +120,17 @@ func TestSecondStartHandsOverAndExits(t *testing.T) {
 		})
 	}
 
+	// The windows run in the window host, a child of the first instance;
+	// it goes once they are closed (the chat's close button hides it), and
+	// the tray keeps running without it.
+	if len(children(first.Process.Pid)) != 1 {
+		t.Fatalf("the first instance has %d children with two windows open, want its window host", len(children(first.Process.Pid)))
+	}
+	for _, title := range []string{"Codex Tray — Status", "Chat — Codex Tray"} {
+		closeWindow(t, title)
+	}
+	poll(t, "the window host to exit after its windows closed", func() bool { return len(children(first.Process.Pid)) == 0 })
+
 	// SIGTERM ends the first instance cleanly.
 	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -160,5 +175,66 @@ func poll(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		<-time.After(50 * time.Millisecond)
+	}
+}
+
+// children are the running processes whose parent is pid.
+func children(pid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// After the command name in parentheses: the state, then the ppid.
+		f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// closeWindow closes the window titled title as its title bar's close
+// button does: a WM_DELETE_WINDOW message.
+func closeWindow(t *testing.T, title string) {
+	t.Helper()
+	x, err := xgb.NewConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	atom := func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Atom
+	}
+	netName, utf8 := atom("_NET_WM_NAME"), atom("UTF8_STRING")
+	var win xproto.Window
+	poll(t, "the window "+title, func() bool {
+		tree, err := xproto.QueryTree(x, xproto.Setup(x).DefaultScreen(x).Root).Reply()
+		if err != nil {
+			return false
+		}
+		for _, w := range tree.Children {
+			p, err := xproto.GetProperty(x, false, w, netName, utf8, 0, 256).Reply()
+			if err == nil && string(p.Value) == title {
+				win = w
+				return true
+			}
+		}
+		return false
+	})
+	ev := xproto.ClientMessageEvent{Format: 32, Window: win, Type: atom("WM_PROTOCOLS"),
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
+	if err := xproto.SendEventChecked(x, false, win, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+		t.Fatal(err)
 	}
 }
