@@ -172,3 +172,52 @@ func syncDir(dir string) {
 		d.Close()
 	}
 }
+
+// The spent mark: a refresh answered refresh_token_reused leaves, for
+// ReuseGrace, the hash of the token in the journal's directory. Another
+// Codex Tray process about to post the same token waits for the new login
+// instead: the token is gone, and a second POST would only be a second
+// reuse counted against the login.
+
+type spentMark struct {
+	SpentHash string    `json:"spent_refresh_token_sha256"`
+	At        time.Time `json:"at"`
+}
+
+func (j *RefreshJournal) spentPath(home string) string {
+	return filepath.Join(j.Dir, "refresh-spent-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
+}
+
+// markSpent notes that the token with hash was reported spent at; best
+// effort.
+func (j *RefreshJournal) markSpent(home, hash string, at time.Time) {
+	if j == nil {
+		return
+	}
+	raw, err := json.Marshal(spentMark{SpentHash: hash, At: at.UTC()})
+	if err != nil || os.MkdirAll(j.Dir, 0o700) != nil {
+		return
+	}
+	f, err := os.CreateTemp(j.Dir, ".refresh-spent-*")
+	if err != nil {
+		return
+	}
+	_, werr := f.Write(raw)
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), j.spentPath(home)) != nil {
+		os.Remove(f.Name())
+	}
+}
+
+// spentSince reports whether the token with hash was reported spent after
+// since.
+func (j *RefreshJournal) spentSince(home, hash string, since time.Time) bool {
+	if j == nil {
+		return false
+	}
+	raw, err := os.ReadFile(j.spentPath(home))
+	if err != nil {
+		return false
+	}
+	var m spentMark
+	return json.Unmarshal(raw, &m) == nil && m.SpentHash == hash && m.At.After(since)
+}

@@ -376,3 +376,44 @@ func TestRefreshJournalUnusable(t *testing.T) {
 		}
 	})
 }
+
+// TestRefreshSpentTokenIsNotPostedTwice: when one Codex Tray process is
+// told its token is spent (Codex spent it outside its locks), a second
+// process about to post the same token waits with it instead of posting:
+// one reuse, not two.
+func TestRefreshSpentTokenIsNotPostedTwice(t *testing.T) {
+	f := newRefreshFixture(t)
+	ReuseGrace = time.Second
+	journal := NewRefreshJournal(t.TempDir())
+	failures := NewFailureStore(t.TempDir())
+	process := func() *Refresher {
+		r := f.refresher()
+		r.Journal, r.Failures = journal, failures
+		return r
+	}
+	seen := f.doc()
+	// "Codex" redeems the token and has not written its login yet.
+	if _, err := f.refresher().post(context.Background(), seen.Tokens.RefreshToken, "forced"); err != nil {
+		t.Fatalf("the other program's POST: %s", errText(err))
+	}
+	first := f.refreshAsync(process(), seen)
+	waitUntil(t, 5*time.Second, "the first process told the token is spent", func() bool {
+		_, err := os.Stat(journal.spentPath(f.home))
+		return f.srv.Counts().Reused == 1 && err == nil
+	})
+	second := f.refreshAsync(process(), seen)
+	for i, out := range []<-chan refreshOutcome{first, second} {
+		o := wait(t, out, 10*time.Second)
+		var re *RefreshError
+		if !errors.As(o.err, &re) || !re.Permanent || re.Message != msgRefreshReused {
+			t.Errorf("process %d: %s, want %q", i+1, errText(o.err), msgRefreshReused)
+		}
+	}
+	if c := f.srv.Counts(); c.Calls != 2 || c.Reused != 1 {
+		t.Errorf("token server: %v, want the other program's call and one reuse", c)
+	}
+	raw, err := os.ReadFile(journal.spentPath(f.home))
+	if err != nil || strings.Contains(string(raw), f.rt) {
+		t.Errorf("the spent mark (%v) holds the token in clear", err)
+	}
+}

@@ -175,6 +175,17 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 	if err := r.knownFailure(cur); err != nil {
 		return RefreshResult{Doc: cur}, err
 	}
+	spent := TokenHash(cur.Tokens.RefreshToken)
+	if r.Journal.spentSince(home, spent, time.Now().Add(-ReuseGrace)) {
+		// Another Codex Tray process was just told this token is spent:
+		// wait with it for the login that spent it, then ask again (by
+		// then that process has remembered the failure, or the mark is old).
+		lock.Unlock()
+		if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
+			return RefreshResult{Doc: doc}, nil
+		}
+		return r.refresh(ctx, cur, reason)
+	}
 	tr, err := r.post(ctx, cur.Tokens.RefreshToken, reason)
 	if err != nil {
 		var re *RefreshError
@@ -183,6 +194,7 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 				// Codex re-reads and posts outside its locks, taking them only
 				// to write: it may have spent this token a moment ago and now
 				// wait for our lock to write the new login. Let it, and adopt.
+				r.Journal.markSpent(home, spent, time.Now())
 				lock.Unlock()
 				if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
 					return RefreshResult{Doc: doc}, nil
