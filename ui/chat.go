@@ -68,6 +68,9 @@ const (
 	prefChatConversation = "chat_conversation"
 )
 
+// chatDraftEvery is how soon after typing stops the unsent text is kept.
+const chatDraftEvery = time.Second
+
 // chatUsageWarnAt is the share of a usage window above which sending warns.
 const chatUsageWarnAt = 90.0
 
@@ -382,6 +385,16 @@ func (w *ChatWindow) build() fyne.CanvasObject {
 	w.measure = newChatMsgRow(w.copyText)
 
 	w.entry = newChatComposerEntry()
+	// The unsent text is kept a second after typing stops, so a quit or a
+	// crash of the window host loses at most that second of it.
+	var draftTimer *time.Timer
+	w.entry.OnChanged = func(text string) {
+		if draftTimer != nil {
+			draftTimer.Stop()
+		}
+		prefs := w.app.Preferences()
+		draftTimer = time.AfterFunc(chatDraftEvery, func() { prefs.SetString(prefChatDraft, text) })
+	}
 	w.entry.onSend = w.onSend
 	w.entry.onEscape = w.Hide
 	w.entry.onShortcut = w.onShortcut

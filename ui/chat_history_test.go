@@ -268,6 +268,15 @@ func TestChatNextWindowHostGoesOnWhereTheLastHid(t *testing.T) {
 	if got := next.w.entry.Text; got != "half a thought" {
 		t.Errorf("composer %q, want the unsent text back", got)
 	}
+	// Typing alone keeps the text, without a hide (a quit, a crash).
+	test.Type(next.w.entry, "more ")
+	waitFor := time.Now().Add(5 * time.Second)
+	for ch.w.app.Preferences().String(prefChatDraft) != next.w.entry.Text || !strings.Contains(next.w.entry.Text, "more ") {
+		if time.Now().After(waitFor) {
+			t.Fatalf("the typed text was not kept: %q", ch.w.app.Preferences().String(prefChatDraft))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// A new chat (Ctrl+N) is what the one after that starts with.
 	next.w.onNewChat()
 	next.w.Hide()
