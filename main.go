@@ -79,20 +79,38 @@ func runTray(open string) error {
 		return err
 	}
 	defer srv.Close()
-	version := cli.ReadVersion(fyneAppTOML).Version
-	svc, err := login.New(version)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	requests := make(chan string)
-	go forwardRequests(ctx, srv, open, requests)
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	return ui.RunTray(ui.Options{
+	opts, _, stop, err := options()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	requests := make(chan string)
+	go forwardRequests(opts.Context, srv, open, requests)
+	opts.Requests = requests
+	opts.WindowHost = func() *exec.Cmd {
+		cmd := exec.Command(exe, windowHostFlag)
+		if os.Stderr != nil { // nil in a Windows GUI program without a console
+			cmd.Stderr = os.Stderr
+		}
+		return cmd
+	}
+	return ui.RunTray(opts)
+}
+
+// options are the core services the tray and the window host both use,
+// with a context that SIGINT or SIGTERM ends (stop releases it).
+func options() (ui.Options, *login.Service, context.CancelFunc, error) {
+	version := cli.ReadVersion(fyneAppTOML).Version
+	svc, err := login.New(version)
+	if err != nil {
+		return ui.Options{}, nil, nil, err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ui.Options{
 		Context:      ctx,
 		Version:      version,
 		Watch:        svc.Watch,
@@ -100,15 +118,7 @@ func runTray(open string) error {
 		Login:        loginActions{svc},
 		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
 		StartAtLogin: startAtLogin{},
-		Requests:     requests,
-		WindowHost: func() *exec.Cmd {
-			cmd := exec.Command(exe, windowHostFlag)
-			if os.Stderr != nil { // nil in a Windows GUI program without a console
-				cmd.Stderr = os.Stderr
-			}
-			return cmd
-		},
-	})
+	}, svc, stop, nil
 }
 
 // windowHostFlag starts the window host: the tray process runs the
@@ -118,24 +128,13 @@ const windowHostFlag = "--window-host"
 // runWindowHost runs the windows for the tray process that started it,
 // taking its requests on stdin.
 func runWindowHost() error {
-	version := cli.ReadVersion(fyneAppTOML).Version
-	svc, err := login.New(version)
+	opts, svc, stop, err := options()
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	backend := newBackend(svc, version)
-	return ui.RunWindowHost(ui.Options{
-		Context:      ctx,
-		Version:      version,
-		Watch:        svc.Watch,
-		Backend:      backend,
-		OpenChat:     ui.ChatOpener(chatDeps(svc, version, backend)),
-		Login:        loginActions{svc},
-		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
-		StartAtLogin: startAtLogin{},
-	}, os.Stdin, os.Stdout)
+	opts.OpenChat = ui.ChatOpener(chatDeps(svc, opts.Version, opts.Backend))
+	return ui.RunWindowHost(opts, os.Stdin, os.Stdout)
 }
 
 // forwardRequests hands the first start's own --open and every later

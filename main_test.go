@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xproto"
+	"github.com/codextray/codextray/internal/xtest"
 )
 
 // The single-instance test runs this test binary as the real program
@@ -201,40 +200,16 @@ func children(pid int) []int {
 }
 
 // closeWindow closes the window titled title as its title bar's close
-// button does: a WM_DELETE_WINDOW message.
+// button does.
 func closeWindow(t *testing.T, title string) {
 	t.Helper()
-	x, err := xgb.NewConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	atom := func(name string) xproto.Atom {
-		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Atom
-	}
-	netName, utf8 := atom("_NET_WM_NAME"), atom("UTF8_STRING")
-	var win xproto.Window
+	var win xtest.Window
 	poll(t, "the window "+title, func() bool {
-		tree, err := xproto.QueryTree(x, xproto.Setup(x).DefaultScreen(x).Root).Reply()
-		if err != nil {
-			return false
-		}
-		for _, w := range tree.Children {
-			p, err := xproto.GetProperty(x, false, w, netName, utf8, 0, 256).Reply()
-			if err == nil && string(p.Value) == title {
-				win = w
-				return true
-			}
-		}
-		return false
+		w, err := xtest.Titled(title)
+		win = w
+		return err == nil
 	})
-	ev := xproto.ClientMessageEvent{Format: 32, Window: win, Type: atom("WM_PROTOCOLS"),
-		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
-	if err := xproto.SendEventChecked(x, false, win, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+	if err := xtest.Close(win); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"io"
-	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xproto"
+	"github.com/codextray/codextray/internal/xtest"
 )
-
-// xgb logs every connection without an Xauthority file (Xvfb needs none).
-func init() { xgb.Logger = log.New(io.Discard, "", 0) }
 
 // idleWindow is how long each idle phase lasts: 60 s, or
 // $CODEXTRAY_BENCH_IDLE_SECONDS for a quicker look.
@@ -49,7 +43,7 @@ func BenchmarkIdle(b *testing.B) {
 			if call := itemObject(s.conn, item).Call(itemIface+".Activate", 0, int32(0), int32(0)); call.Err != nil {
 				b.Fatalf("Activate: %v", call.Err)
 			}
-			var win xproto.Window
+			var win xtest.Window
 			opened := time.Now()
 			waitUntil(b, 60*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
 			b.ReportMetric(float64(time.Since(opened).Milliseconds()), "chat-open-ms")
@@ -133,64 +127,19 @@ func buildTags() string {
 // chat window's).
 var chatTitle = regexp.MustCompile(`^(Codex Tray — Chat|Chat — Codex Tray)$`)
 
-// findChatWindow returns the mapped top-level chat window, 0 when none. It
-// reads _NET_WM_NAME itself: xwininfo cannot print it in the C locale.
-func findChatWindow() xproto.Window {
-	x, err := xgb.NewConn()
-	if err != nil {
-		return 0
-	}
-	defer x.Close()
-	root := xproto.Setup(x).DefaultScreen(x).Root
-	tree, err := xproto.QueryTree(x, root).Reply()
-	if err != nil {
-		return 0
-	}
-	name, err := xproto.InternAtom(x, false, uint16(len("_NET_WM_NAME")), "_NET_WM_NAME").Reply()
-	if err != nil {
-		return 0
-	}
-	for _, w := range tree.Children {
-		p, err := xproto.GetProperty(x, false, w, name.Atom, xproto.GetPropertyTypeAny, 0, 256).Reply()
-		if err != nil || !chatTitle.Match(p.Value) {
-			continue
-		}
-		if attr, err := xproto.GetWindowAttributes(x, w).Reply(); err == nil && attr.MapState == xproto.MapStateViewable {
-			return w
-		}
-	}
-	return 0
+// findChatWindow returns the shown top-level chat window, 0 when none.
+func findChatWindow() xtest.Window {
+	w, _ := xtest.Find(func(title string) bool { return chatTitle.MatchString(title) })
+	return w
 }
 
-// windowMapped says whether w exists and is viewable.
-func windowMapped(w xproto.Window) bool {
-	x, err := xgb.NewConn()
-	if err != nil {
-		return false
-	}
-	defer x.Close()
-	attr, err := xproto.GetWindowAttributes(x, w).Reply()
-	return err == nil && attr.MapState == xproto.MapStateViewable
-}
+// windowMapped says whether w exists and is shown.
+func windowMapped(w xtest.Window) bool { return xtest.Shown(w) }
 
 // closeWindow asks w to close as a window manager's close button does.
-func closeWindow(b *testing.B, w xproto.Window) {
+func closeWindow(b *testing.B, w xtest.Window) {
 	b.Helper()
-	x, err := xgb.NewConn()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer x.Close()
-	atom := func(name string) xproto.Atom {
-		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
-		if err != nil {
-			b.Fatal(err)
-		}
-		return r.Atom
-	}
-	ev := xproto.ClientMessageEvent{Format: 32, Window: w, Type: atom("WM_PROTOCOLS"),
-		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
-	if err := xproto.SendEventChecked(x, false, w, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+	if err := xtest.Close(w); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -9,19 +9,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xproto"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/auth/authtest"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/internal/xtest"
 )
 
 // The tray tests run the real app in a child process (this test binary, in
@@ -399,9 +397,6 @@ func (s *notificationServer) CloseNotification(id uint32) *dbus.Error { return n
 
 func TestNotificationsOverDBus(t *testing.T) {
 	e := newTrayEnv(t)
-	if hasOwner(t, e.conn, notifyName) {
-		t.Skip("this bus already has a notification daemon; run under packaging/linux/test-session.sh")
-	}
 	srv := e.notificationServer(t)
 	e.startWatcher(t)
 	e.writeLogin(t, 10*24*time.Hour)
@@ -465,6 +460,9 @@ func TestNotificationsOverDBus(t *testing.T) {
 // notificationServer owns org.freedesktop.Notifications on the test's bus.
 func (e *trayEnv) notificationServer(t *testing.T) *notificationServer {
 	t.Helper()
+	if hasOwner(t, e.conn, notifyName) {
+		t.Skip("this bus already has a notification daemon; run under packaging/linux/test-session.sh")
+	}
 	srv := &notificationServer{got: make(chan notification, 16)}
 	if err := e.conn.Export(srv, "/org/freedesktop/Notifications", notifyName); err != nil {
 		t.Fatal(err)
@@ -481,9 +479,6 @@ func (e *trayEnv) notificationServer(t *testing.T) *notificationServer {
 // can.
 func TestBrokenWindowHostIsReported(t *testing.T) {
 	e := newTrayEnv(t)
-	if hasOwner(t, e.conn, notifyName) {
-		t.Skip("this bus already has a notification daemon; run under packaging/linux/test-session.sh")
-	}
 	srv := e.notificationServer(t)
 	e.startWatcher(t)
 	e.writeLogin(t, 10*24*time.Hour)
@@ -583,35 +578,17 @@ func waitWindow(t *testing.T, title string) {
 	})
 }
 
-// closeWindow closes the mapped window titled title as its title bar's
-// close button does: a WM_DELETE_WINDOW message from the window manager.
+// closeWindow closes the shown window titled title as its title bar's
+// close button does.
 func closeWindow(t *testing.T, title string) {
 	t.Helper()
-	var out []byte
-	waitFor(t, "the window "+title+" mapped, to close it", func() bool {
-		out, _ = exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
-		return len(strings.Fields(string(out))) > 0
+	var win xtest.Window
+	waitFor(t, "the window "+title+" shown, to close it", func() bool {
+		w, err := xtest.Titled(title)
+		win = w
+		return err == nil
 	})
-	id, err := strconv.ParseUint(strings.Fields(string(out))[0], 10, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := xgb.NewConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	atom := func(name string) xproto.Atom {
-		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Atom
-	}
-	win := xproto.Window(id)
-	ev := xproto.ClientMessageEvent{Format: 32, Window: win, Type: atom("WM_PROTOCOLS"),
-		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
-	if err := xproto.SendEventChecked(x, false, win, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+	if err := xtest.Close(win); err != nil {
 		t.Fatal(err)
 	}
 }
