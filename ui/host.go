@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -43,7 +44,10 @@ func RunWindowHost(opts Options, in io.Reader, out io.Writer) error {
 				case r.Notify != nil:
 					a.SendNotification(fyne.NewNotification(r.Notify.Title, r.Notify.Body))
 					done()
-					c.windowClosed() // nothing else open: the host's work is done
+					// Fyne hands the notification to the OS in the background
+					// (PowerShell on Windows): give it time before the host
+					// goes, if nothing else is open then.
+					time.AfterFunc(notifyLinger, func() { fyne.Do(c.windowClosed) })
 				case r.Open != "":
 					c.open(r.Open)
 					done()
@@ -61,6 +65,10 @@ func RunWindowHost(opts Options, in io.Reader, out io.Writer) error {
 	<-done
 	return nil
 }
+
+// notifyLinger is how long a window host with nothing open stays after it
+// showed a notification.
+const notifyLinger = 5 * time.Second
 
 // ErrNoDisplay is returned by RunTray and RunWindowHost when there is no
 // graphical session to show a tray in.
