@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -502,6 +503,65 @@ func TestBrokenWindowHostIsReported(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no notification that the window could not open")
 		}
+	}
+}
+
+// The window host shows a notification the tray hands it (as on macOS and
+// Windows), answers, and exits with nothing open once the OS had time to
+// take it.
+func TestWindowHostShowsANotificationAndExits(t *testing.T) {
+	e := newTrayEnv(t)
+	srv := e.notificationServer(t)
+	host := exec.Command(os.Args[0], "-test.run=^$")
+	host.Env = append(os.Environ(), trayHelperEnv+"=host", "CODEX_HOME="+e.codexHome,
+		"XDG_CONFIG_HOME="+e.configHome, "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+	in, err := host.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := host.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	answers := make(chan string, 4)
+	exited := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			answers <- sc.Text()
+		}
+		exited <- host.Wait()
+	}()
+	t.Cleanup(func() { _ = host.Process.Kill() })
+	if _, err := fmt.Fprintln(in, `{"seq":7,"notify":{"title":"Codex login expires in 2 h","body":"for ada@example.com"}}`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-srv.got:
+		if n.Summary != "Codex login expires in 2 h" || n.Body != "for ada@example.com" {
+			t.Errorf("Notify(%q, %q)", n.Summary, n.Body)
+		}
+	case <-time.After(trayTestWithin):
+		t.Fatal("the window host showed no notification")
+	}
+	select {
+	case a := <-answers:
+		if a != "done 7" {
+			t.Errorf("the window host answered %q, want done 7", a)
+		}
+	case <-time.After(trayTestWithin):
+		t.Fatal("the window host did not answer")
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the window host exited with %v", err)
+		}
+	case <-time.After(trayTestWithin):
+		t.Fatal("the window host did not exit with nothing open")
 	}
 }
 
