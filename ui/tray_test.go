@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -269,4 +270,18 @@ func flatMenu(m *fyne.Menu) []string {
 		out = append(out, it.Label)
 	}
 	return out
+}
+
+// Without the desktop's session bus there is no tray to show: RunTray says
+// so at once rather than autolaunching a bus or running without an icon.
+func TestRunTrayWithoutASessionBus(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the session bus is Linux's and the BSDs'")
+	}
+	t.Setenv("DISPLAY", ":99")
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if err := RunTray(Options{}); !errors.Is(err, ErrNoSessionBus) {
+		t.Fatalf("RunTray without a session bus: %v, want ErrNoSessionBus", err)
+	}
 }

@@ -28,6 +28,9 @@ func RunTray(opts Options) error {
 	if err := checkDisplay(runtime.GOOS, os.Getenv); err != nil {
 		return err
 	}
+	if !platform.SessionBusReachable() {
+		return ErrNoSessionBus
+	}
 	path, err := appdata.PreferencesPath()
 	if err != nil {
 		return err
@@ -96,6 +99,11 @@ func RunTray(opts Options) error {
 	<-done
 	return nil
 }
+
+// ErrNoSessionBus is returned by RunTray on Linux and the BSDs when there is
+// no D-Bus session bus: the tray item, the keychain and notifications all
+// live on it.
+var ErrNoSessionBus = errors.New(`no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set): the tray needs the desktop session's bus; use "codextray status" on the command line`)
 
 // uiQueue runs the tray process's UI work (menu changes, menu actions) one
 // at a time, in order, on one goroutine: the tray's stand-in for fyne.Do.

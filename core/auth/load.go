@@ -8,10 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/codextray/codextray/core/platform"
 )
 
 // Source says where credentials were found.
@@ -201,19 +202,5 @@ func humanBytes(n int64) string {
 }
 
 // sessionBusReachable is false when go-keyring would have to autolaunch a
-// D-Bus session (which can start stray daemons or hang): on Linux, when
-// neither DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR/bus exists.
-func sessionBusReachable() bool {
-	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
-		return true
-	}
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
-		return true
-	}
-	if rd := os.Getenv("XDG_RUNTIME_DIR"); rd != "" {
-		if _, err := os.Stat(filepath.Join(rd, "bus")); err == nil {
-			return true
-		}
-	}
-	return false
-}
+// D-Bus session (platform.SessionBusReachable).
+var sessionBusReachable = platform.SessionBusReachable

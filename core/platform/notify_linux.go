@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,9 @@ import (
 // appID names the sender; icon is the app icon's PNG, cached in a file for
 // the notification server (nil sends none).
 func Notify(appID, title, body string, icon []byte) error {
+	if !SessionBusReachable() {
+		return errors.New("no session bus for notifications")
+	}
 	conn, err := dbus.SessionBus() // shared, not closed
 	if err != nil {
 		return fmt.Errorf("no session bus for notifications: %w", err)
