@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/systray"
-	"github.com/fsnotify/fsnotify"
 
 	"github.com/codextray/codextray/assets"
 	"github.com/codextray/codextray/core/appdata"
@@ -74,7 +72,7 @@ func RunTray(opts Options) error {
 
 	done := make(chan struct{})
 	go func() { defer close(done); c.run(ctx) }()
-	go c.followPrefs(ctx, prefs, path)
+	go c.followPrefs(ctx, prefs)
 	ready := func() {
 		q.do(func() {
 			t.ready = true
@@ -136,45 +134,21 @@ func (q *uiQueue) do(f func()) {
 
 func (q *uiQueue) stop() { close(q.quit) }
 
-// followPrefs reloads the preferences when the window host's Settings
-// window (Fyne) writes them, and applies what changed.
-func (c *controller) followPrefs(ctx context.Context, prefs *appdata.FilePrefs, path string) {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return
-	}
-	defer w.Close()
-	if err := w.Add(filepath.Dir(path)); err != nil {
-		return
-	}
-	var debounce <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-w.Events:
-			if !ok {
-				return
-			}
-			if filepath.Base(ev.Name) == filepath.Base(path) {
-				debounce = time.After(100 * time.Millisecond)
-			}
-		case <-w.Errors:
-		case <-debounce:
-			before := settingsFrom(c.prefs)
-			if !prefs.Reload() {
-				continue // half written: the write's next event reads it whole
-			}
-			c.update(func(v *viewState) {
-				v.ChosenModel = c.prefs.String(appdata.PrefDefaultModel)
-				v.NotificationsOn = c.prefs.BoolWithFallback(appdata.PrefNotifications, true)
-				v.SnoozedUntil = c.notes.snoozedUntil()
-			})
-			if settingsFrom(c.prefs) != before {
-				c.onSettingsChanged()
-			}
+// followPrefs applies what the window host's Settings window (Fyne) wrote
+// to the preferences, as they change on disk.
+func (c *controller) followPrefs(ctx context.Context, prefs *appdata.FilePrefs) {
+	before := settingsFrom(c.prefs)
+	prefs.Follow(ctx, func() {
+		c.update(func(v *viewState) {
+			v.ChosenModel = c.prefs.String(appdata.PrefDefaultModel)
+			v.NotificationsOn = c.prefs.BoolWithFallback(appdata.PrefNotifications, true)
+			v.SnoozedUntil = c.notes.snoozedUntil()
+		})
+		if now := settingsFrom(c.prefs); now != before {
+			before = now
+			c.onSettingsChanged()
 		}
-	}
+	})
 }
 
 // sysTray is the tray item through fyne.io/systray: its icon, tooltip and

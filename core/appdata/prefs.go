@@ -1,10 +1,14 @@
 package appdata
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 // FilePrefs reads and writes the preferences.json Fyne keeps for the app
@@ -138,4 +142,37 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// Follow reloads the preferences whenever their file changes on disk (the
+// Fyne side writes it) and calls changed after each reload that read it
+// whole, until ctx ends. Events are debounced by 100 ms.
+func (p *FilePrefs) Follow(ctx context.Context, changed func()) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	if err := w.Add(filepath.Dir(p.path)); err != nil {
+		return
+	}
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.Events:
+			if !ok {
+				return
+			}
+			if filepath.Base(ev.Name) == filepath.Base(p.path) {
+				debounce = time.After(100 * time.Millisecond)
+			}
+		case <-w.Errors:
+		case <-debounce:
+			if p.Reload() { // half written: the write's next event reads it whole
+				changed()
+			}
+		}
+	}
 }

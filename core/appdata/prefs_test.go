@@ -1,11 +1,13 @@
 package appdata
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFilePrefsShareTheFileWithAnotherWriter(t *testing.T) {
@@ -99,5 +101,32 @@ func TestFyneRoot(t *testing.T) {
 	path, err := PreferencesPath()
 	if err != nil || !strings.HasSuffix(path, filepath.Join("fyne", AppID, "preferences.json")) {
 		t.Errorf("PreferencesPath() = %s, %v", path, err)
+	}
+}
+
+// Follow reloads what the Fyne side writes, and only a whole file.
+func TestFilePrefsFollowTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "preferences.json")
+	p := OpenPrefs(path)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := make(chan struct{}, 8)
+	go p.Follow(ctx, func() { changed <- struct{}{} })
+	// The watch starts in the background: write until it is seen.
+	deadline := time.After(10 * time.Second)
+	for seen := false; !seen; {
+		if err := os.WriteFile(path, []byte(`{"default_model":"gpt-5.1-mini"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-changed:
+			seen = true
+		case <-time.After(300 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("Follow never reported the change")
+		}
+	}
+	if got := p.String(PrefDefaultModel); got != "gpt-5.1-mini" {
+		t.Errorf("after Follow: default_model %q", got)
 	}
 }
