@@ -95,6 +95,10 @@ type Snapshot struct {
 type Loader struct {
 	Home    string
 	Keyring Keyring
+	// ReadMarker, when set, is opened around every read of auth.json so
+	// that a ReadWatch in any Codex Tray process knows the read for its
+	// own (see ReadMarkerPath).
+	ReadMarker string
 }
 
 // AuthPath is $CODEX_HOME/auth.json.
@@ -131,7 +135,7 @@ func (l *Loader) Load(ctx context.Context) Snapshot {
 		}
 		// auto: fall back to the file, as Codex does.
 	}
-	doc, err := ReadAuthFile(l.AuthPath())
+	doc, err := readAuthFile(l.AuthPath(), openMarker(l.ReadMarker))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -160,7 +164,14 @@ func (l *Loader) loadKeyring(ctx context.Context) (*Document, error) {
 // ReadAuthFile reads and parses auth.json, refusing anything over
 // MaxAuthFileSize. A missing file gives an error satisfying fs.ErrNotExist.
 func ReadAuthFile(path string) (*Document, error) {
+	return readAuthFile(path, func() {})
+}
+
+// readAuthFile is ReadAuthFile calling opened as soon as the file is open
+// (or could not be opened).
+func readAuthFile(path string, opened func()) (*Document, error) {
 	f, err := os.Open(path)
+	opened()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err

@@ -68,6 +68,12 @@ type Refresher struct {
 	// until it is written, so that neither a crash nor a failed write
 	// loses the tokens the spent refresh token bought; nil: no journal.
 	Journal *RefreshJournal
+	// Readers sees other programs read auth.json; a refresh yields to one
+	// that did (see yield). Nil where reads cannot be watched.
+	Readers *ReadWatch
+	// WatchReaders starts Readers when it is nil at a refresh (CODEX_HOME
+	// did not exist yet when the process started); may be nil.
+	WatchReaders func() (*ReadWatch, error)
 	// Attempts and Backoff govern retries of transient failures.
 	Attempts int
 	Backoff  time.Duration
@@ -112,7 +118,7 @@ func (r *Refresher) Refresh(ctx context.Context, seen *Document, reason string) 
 	r.mu.Unlock()
 
 	// The shared call must not die with the first caller's context.
-	c.res, c.err = r.refresh(context.WithoutCancel(ctx), seen, reason)
+	c.res, c.err = r.refresh(context.WithoutCancel(ctx), seen, reason, time.Time{})
 	r.mu.Lock()
 	r.inflight = nil
 	r.mu.Unlock()
@@ -120,7 +126,9 @@ func (r *Refresher) Refresh(ctx context.Context, seen *Document, reason string) 
 	return c.res, c.err
 }
 
-func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) (RefreshResult, error) {
+// refresh is one network refresh at most. yieldLimit ends the waiting for
+// other readers of auth.json (zero: not started yet).
+func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, yieldLimit time.Time) (RefreshResult, error) {
 	home := r.Loader.Home
 	if seen == nil {
 		s := r.Loader.Load(ctx)
@@ -144,6 +152,7 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 		return RefreshResult{}, err
 	}
 	defer lock.Unlock()
+	lockedAt := time.Now()
 	s := r.Loader.Load(ctx)
 	if s.Err != nil {
 		return RefreshResult{}, s.Err
@@ -184,7 +193,20 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 		if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
 			return RefreshResult{Doc: doc}, nil
 		}
-		return r.refresh(ctx, cur, reason)
+		return r.refresh(ctx, cur, reason, yieldLimit)
+	}
+	if s.Source == SourceFile && r.readers() != nil {
+		if yieldLimit.IsZero() {
+			yieldLimit = lockedAt.Add(MaxYield)
+		}
+		if until := r.Readers.yieldUntil(ctx, lockedAt.Add(ReadSettle), yieldLimit); !until.IsZero() {
+			// Another program read this login a moment ago: if it is Codex
+			// refreshing, it is about to post this very refresh token, and
+			// waits for our lock to write the answer. Let it, and adopt.
+			lock.Unlock()
+			r.Readers.awaitDocument(ctx, until)
+			return r.refresh(ctx, cur, reason, yieldLimit)
+		}
 	}
 	tr, err := r.post(ctx, cur.Tokens.RefreshToken, reason)
 	if err != nil {
@@ -224,6 +246,17 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string) 
 	}
 	_ = r.Journal.remove(home) // a journal left behind is stale: the login no longer holds the spent token
 	return RefreshResult{Doc: next, Refreshed: true}, nil
+}
+
+// readers returns the ReadWatch, starting it if it could not be started
+// before. Called only by the one refresh in flight.
+func (r *Refresher) readers() *ReadWatch {
+	if r.Readers == nil && r.WatchReaders != nil {
+		if w, err := r.WatchReaders(); err == nil {
+			r.Readers = w
+		}
+	}
+	return r.Readers
 }
 
 // keep saves the refreshed login (data) in the journal, with the hash of

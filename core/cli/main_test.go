@@ -33,12 +33,19 @@ func TestMain(m *testing.M) {
 				}
 			}
 		}
-		// CODEXTRAY_TEST_START_GATE=1: start up, then wait for a line on
-		// stdin before running the command, so that several processes can
-		// be released at the same moment.
-		if os.Getenv("CODEXTRAY_TEST_START_GATE") == "1" {
-			if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-				os.Exit(98)
+		// CODEXTRAY_TEST_START_GATE=FILE: start up (up to the login
+		// services, which watch who reads auth.json from then on), create
+		// FILE to say so, then wait for a line on stdin before the command
+		// does anything, so that several processes can be released at the
+		// same moment.
+		if ready := os.Getenv("CODEXTRAY_TEST_START_GATE"); ready != "" {
+			ServicesHook = func() {
+				if err := os.WriteFile(ready, []byte("at the gate\n"), 0o600); err != nil {
+					os.Exit(97)
+				}
+				if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+					os.Exit(98)
+				}
 			}
 		}
 		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,

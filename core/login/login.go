@@ -35,17 +35,28 @@ func New(version string) (*Service, error) {
 	s := &Service{Home: home, Keyring: auth.SystemKeyring{}}
 	s.Loader = &auth.Loader{Home: home, Keyring: s.Keyring}
 	var journal *auth.RefreshJournal
+	var readers *auth.ReadWatch
+	var watch func() (*auth.ReadWatch, error)
 	if dir, err := appdata.Dir(); err == nil {
 		s.Failures = auth.NewFailureStore(dir)
 		journal = auth.NewRefreshJournal(dir)
+		// Every read of auth.json is marked as Codex Tray's, and reads by
+		// other programs (Codex about to refresh) are watched for, so that
+		// a refresh never spends a token Codex has just read.
+		s.Loader.ReadMarker = auth.ReadMarkerPath(dir, home)
+		watch = func() (*auth.ReadWatch, error) { return auth.StartReadWatch(home, dir) }
+		readers, _ = watch()
 	}
 	s.Refresher = &auth.Refresher{
 		Loader: s.Loader, Failures: s.Failures, KeyringWriter: auth.SystemCodexKeyring{},
-		UserAgent: UserAgent(version), Journal: journal,
+		UserAgent: UserAgent(version), Journal: journal, Readers: readers, WatchReaders: watch,
 	}
 	s.Mirror = &auth.Mirror{Keyring: s.Keyring, Home: home}
 	return s, nil
 }
+
+// Close stops watching the login's readers.
+func (s *Service) Close() error { return s.Refresher.Readers.Close() }
 
 // UserAgent names codextray, its version and the platform.
 func UserAgent(version string) string {

@@ -1,0 +1,310 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Codex re-reads auth.json without a lock right before it refreshes (its
+// "guarded reload"), then posts the refresh token it read and takes its
+// locks only to write the answer: 30 to 180 ms on this machine, more over
+// the internet. A refresh by anyone else in that gap spends the token Codex
+// is about to post, and Codex is told refresh_token_reused. No lock can
+// close that gap from outside Codex, but the read that opens it can be
+// seen: a ReadWatch notes every opening of auth.json by a program other than
+// Codex Tray, and a refresh that sees one yields to it (see
+// Refresher.yield).
+const (
+	// ReadSettle is how long a refresh listens, holding Codex's locks,
+	// for another program reading auth.json before it spends the token.
+	ReadSettle = 100 * time.Millisecond
+	// ForeignReadGrace is how long after another program read auth.json a
+	// refresh waits for that program's new login.
+	ForeignReadGrace = 5 * time.Second
+	// MaxYield bounds all the waiting of one refresh for other readers: a
+	// program that reads auth.json over and over cannot hold it off longer.
+	MaxYield = 15 * time.Second
+)
+
+// bracketTTL: a Codex Tray read opens and closes its marker within
+// microseconds; a marker left open longer (its process died) vouches for
+// nothing.
+const bracketTTL = time.Second
+
+// ErrReadWatchUnsupported: this system cannot report who opens a file.
+var ErrReadWatchUnsupported = errors.New("watching reads of auth.json is not supported on this system")
+
+// ReadMarkerPath is where Codex Tray processes mark their reads of home's
+// auth.json, in the app's data directory dir: each read opens a new empty
+// file named ReadMarkerPath-<pid>-<n> just before it opens auth.json, and
+// closes and removes it just after, so that its reads are told apart from
+// other programs' (see ReadWatch).
+func ReadMarkerPath(dir, home string) string {
+	return filepath.Join(dir, "auth-read-"+strings.TrimPrefix(KeyringUser(home), "cli|"))
+}
+
+// ReadWatch tells reads of auth.json by other programs from Codex Tray's
+// own. Each Codex Tray read opens a marker of its own (a unique name, so
+// that the kernel never merges its events with another read's) just before
+// it opens auth.json, and closes it just after (Loader with ReadMarker
+// set). The watch sees both directories in one ordered event queue: an
+// opening of auth.json while no marker is open, or beyond one per open
+// marker, is another program's. It remembers the last such read since the
+// current login was written. A nil ReadWatch has seen nothing.
+//
+// Two openings of auth.json queued back to back are merged into one event,
+// so a foreign read that lands within the microseconds of a Codex Tray
+// read's bracket can pass for Codex Tray's own.
+type ReadWatch struct {
+	mu       sync.Mutex
+	brackets map[string]*bracket // open markers by name
+	foreign  time.Time           // last foreign read of the current document; zero if none
+	docAt    time.Time           // when the current document appeared (zero: before the watch)
+	// shared is the file where every Codex Tray process's watch records
+	// the last foreign read it saw (ForeignReadPath), so that a process
+	// whose own queue merged that read away, or that started after it,
+	// still yields; identity names the auth.json a record is about.
+	shared   string
+	identity func() string
+	changed  chan struct{}
+	stop     func() error
+	closed   bool
+}
+
+// bracket is one Codex Tray read in progress.
+type bracket struct {
+	opened time.Time
+	used   bool // its opening of auth.json has been seen
+}
+
+func newReadWatch(shared string, identity func() string, stop func() error) *ReadWatch {
+	return &ReadWatch{brackets: map[string]*bracket{}, shared: shared, identity: identity, changed: make(chan struct{}), stop: stop}
+}
+
+// ForeignReadPath is where the watches of all Codex Tray processes record
+// the last read of home's auth.json by another program.
+func ForeignReadPath(dir, home string) string {
+	return filepath.Join(dir, "auth-foreign-read-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
+}
+
+// sharedRead is the record at ForeignReadPath.
+type sharedRead struct {
+	At      time.Time `json:"read_at"`
+	AuthDoc string    `json:"auth_json"` // device, inode, size and mtime of the auth.json read
+}
+
+// publish records a foreign read at at for the other processes. Several
+// processes may write at once; each write is whole (rename), and any of
+// them says a read happened.
+func (w *ReadWatch) publish(at time.Time) {
+	if w.shared == "" {
+		return
+	}
+	raw, _ := json.Marshal(sharedRead{At: at, AuthDoc: w.identity()})
+	tmp := fmt.Sprintf("%s.%d.tmp", w.shared, os.Getpid())
+	if os.WriteFile(tmp, raw, 0o600) == nil {
+		_ = os.Rename(tmp, w.shared)
+	}
+}
+
+// sharedForeign is the last foreign read another process's watch recorded
+// for the auth.json there is now; zero if none.
+func (w *ReadWatch) sharedForeign() time.Time {
+	if w.shared == "" {
+		return time.Time{}
+	}
+	raw, err := os.ReadFile(w.shared)
+	if err != nil {
+		return time.Time{}
+	}
+	var r sharedRead
+	if json.Unmarshal(raw, &r) != nil || r.AuthDoc == "" || r.AuthDoc != w.identity() {
+		return time.Time{}
+	}
+	return r.At
+}
+
+// Close stops the watch.
+func (w *ReadWatch) Close() error {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
+	return w.stop()
+}
+
+// signal wakes everyone waiting on the last changed channel. Called with mu.
+func (w *ReadWatch) signal() {
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+func (w *ReadWatch) markerOpened(name string, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.brackets[name] = &bracket{opened: at}
+}
+
+func (w *ReadWatch) markerClosed(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.brackets, name)
+}
+
+// authOpened accounts for an opening of auth.json seen at at and reports
+// whether it was another program's.
+func (w *ReadWatch) authOpened(at time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for name, b := range w.brackets {
+		switch {
+		case at.Sub(b.opened) > bracketTTL:
+			delete(w.brackets, name)
+		case !b.used:
+			b.used = true // Codex Tray's own
+			return false
+		}
+	}
+	w.foreign = at
+	w.signal()
+	return true
+}
+
+// unknown: events were lost (queue overflow); assume a foreign read.
+func (w *ReadWatch) unknown(at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.foreign = at
+	w.signal()
+}
+
+// documentChanged: auth.json was replaced, rewritten or removed.
+func (w *ReadWatch) documentChanged(at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.foreign = time.Time{}
+	w.docAt = at
+	w.signal()
+}
+
+// LastForeignRead is when another program last opened the current auth.json
+// as this watch, or another Codex Tray process's, saw it; zero when none did.
+func (w *ReadWatch) LastForeignRead() time.Time {
+	if w == nil {
+		return time.Time{}
+	}
+	w.mu.Lock()
+	own := w.foreign
+	w.mu.Unlock()
+	if other := w.sharedForeign(); other.After(own) {
+		return other
+	}
+	return own
+}
+
+// next returns the channel closed at the next foreign read or change of
+// auth.json.
+func (w *ReadWatch) next() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.changed
+}
+
+// yieldUntil listens until settled (cutting it short at a foreign read) and
+// then says until when a refresh should wait for another program: zero
+// when nobody else read the current auth.json within ForeignReadGrace, or
+// when limit has passed.
+func (w *ReadWatch) yieldUntil(ctx context.Context, settled, limit time.Time) time.Time {
+	if w == nil {
+		return time.Time{}
+	}
+	for {
+		now := time.Now()
+		if f := w.LastForeignRead(); !f.IsZero() && now.Sub(f) < ForeignReadGrace {
+			if !now.Before(limit) {
+				return time.Time{}
+			}
+			return minTime(f.Add(ForeignReadGrace), limit)
+		}
+		if !now.Before(settled) {
+			return time.Time{}
+		}
+		ch := w.next()
+		t := time.NewTimer(settled.Sub(now))
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return time.Time{}
+		}
+		t.Stop()
+	}
+}
+
+// awaitDocument waits until auth.json changes or until the deadline; it
+// reports whether it changed.
+func (w *ReadWatch) awaitDocument(ctx context.Context, deadline time.Time) bool {
+	w.mu.Lock()
+	start := w.docAt
+	w.mu.Unlock()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for {
+		w.mu.Lock()
+		changed, ch := w.docAt != start, w.changed
+		w.mu.Unlock()
+		if changed {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+var markerSeq atomic.Uint64
+
+// openMarker opens a new read marker before a read of auth.json; the
+// returned function closes and removes it once auth.json is open (or could
+// not be). An unusable marker only makes Codex Tray's read look like
+// another program's, which delays a refresh and breaks nothing.
+func openMarker(prefix string) func() {
+	if prefix == "" {
+		return func() {}
+	}
+	path := fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), markerSeq.Add(1))
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return func() {}
+	}
+	return func() {
+		_ = f.Close()
+		_ = os.Remove(path)
+	}
+}
