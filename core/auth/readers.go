@@ -56,18 +56,24 @@ func ReadMarkerPath(dir, home string) string {
 // that the kernel never merges its events with another read's) just before
 // it opens auth.json, and closes it just after (Loader with ReadMarker
 // set). The watch sees both directories in one ordered event queue: an
-// opening of auth.json while no marker is open, or beyond one per open
-// marker, is another program's. It remembers the last such read since the
-// current login was written. A nil ReadWatch has seen nothing.
+// opening of auth.json is Codex Tray's while some open marker still waits
+// for its opening, and another program's otherwise. It remembers the last
+// such read since the current login was written. A nil ReadWatch has seen
+// nothing.
 //
 // Two openings of auth.json queued back to back are merged into one event,
 // so a foreign read that lands within the microseconds of a Codex Tray
 // read's bracket can pass for Codex Tray's own.
 type ReadWatch struct {
-	mu       sync.Mutex
-	brackets map[string]*bracket // open markers by name
-	foreign  time.Time           // last foreign read of the current document; zero if none
-	docAt    time.Time           // when the current document appeared (zero: before the watch)
+	mu sync.Mutex
+	// open are the markers open now, with when they were opened; pending
+	// is how many of them have not had their opening of auth.json yet
+	// (which one had is unknown: two reads' events interleave).
+	open     map[string]time.Time
+	pending  int
+	foreign  time.Time // last foreign read of the current document; zero if none
+	nForeign int       // foreign reads seen, for tests
+	docAt    time.Time // when the current document appeared (zero: before the watch)
 	// shared is the file where every Codex Tray process's watch records
 	// the last foreign read it saw (ForeignReadPath), so that a process
 	// whose own queue merged that read away, or that started after it,
@@ -79,14 +85,8 @@ type ReadWatch struct {
 	closed   bool
 }
 
-// bracket is one Codex Tray read in progress.
-type bracket struct {
-	opened time.Time
-	used   bool // its opening of auth.json has been seen
-}
-
 func newReadWatch(shared string, identity func() string, stop func() error) *ReadWatch {
-	return &ReadWatch{brackets: map[string]*bracket{}, shared: shared, identity: identity, changed: make(chan struct{}), stop: stop}
+	return &ReadWatch{open: map[string]time.Time{}, shared: shared, identity: identity, changed: make(chan struct{}), stop: stop}
 }
 
 // ForeignReadPath is where the watches of all Codex Tray processes record
@@ -156,13 +156,16 @@ func (w *ReadWatch) signal() {
 func (w *ReadWatch) markerOpened(name string, at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.brackets[name] = &bracket{opened: at}
+	w.open[name] = at
+	w.pending++
 }
 
+// markerClosed: that read has opened auth.json (or failed to) by now.
 func (w *ReadWatch) markerClosed(name string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.brackets, name)
+	delete(w.open, name)
+	w.pending = min(w.pending, len(w.open))
 }
 
 // authOpened accounts for an opening of auth.json seen at at and reports
@@ -170,16 +173,18 @@ func (w *ReadWatch) markerClosed(name string) {
 func (w *ReadWatch) authOpened(at time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for name, b := range w.brackets {
-		switch {
-		case at.Sub(b.opened) > bracketTTL:
-			delete(w.brackets, name)
-		case !b.used:
-			b.used = true // Codex Tray's own
-			return false
+	for name, opened := range w.open {
+		if at.Sub(opened) > bracketTTL {
+			delete(w.open, name) // its process died inside the read
 		}
 	}
+	w.pending = min(w.pending, len(w.open))
+	if w.pending > 0 {
+		w.pending-- // Codex Tray's own
+		return false
+	}
 	w.foreign = at
+	w.nForeign++
 	w.signal()
 	return true
 }

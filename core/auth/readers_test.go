@@ -1,0 +1,201 @@
+//go:build linux
+
+package auth
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/codextray/codextray/core/auth/authtest"
+)
+
+// readWatchFixture is a Codex home with a login, an app data directory and
+// a ReadWatch on them.
+type readWatchFixture struct {
+	*refreshFixture
+	dir string
+	w   *ReadWatch
+}
+
+func newReadWatchFixture(t *testing.T) *readWatchFixture {
+	t.Helper()
+	f := &readWatchFixture{refreshFixture: newRefreshFixture(t), dir: t.TempDir()}
+	f.w = f.watch()
+	return f
+}
+
+func (f *readWatchFixture) watch() *ReadWatch {
+	f.t.Helper()
+	w, err := StartReadWatch(f.home, f.dir)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = w.Close() })
+	return w
+}
+
+// loader reads the login as every Codex Tray process does.
+func (f *readWatchFixture) loader() *Loader {
+	return &Loader{Home: f.home, ReadMarker: ReadMarkerPath(f.dir, f.home)}
+}
+
+func (f *readWatchFixture) foreignReads() int {
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	return f.w.nForeign
+}
+
+// otherProgramReads reads auth.json as Codex does, and waits until the
+// watch has seen it (n foreign reads in all).
+func (f *readWatchFixture) otherProgramReads(n int) time.Time {
+	f.t.Helper()
+	before := time.Now()
+	if _, err := os.ReadFile(f.authPath()); err != nil {
+		f.t.Fatal(err)
+	}
+	waitUntil(f.t, 5*time.Second, fmt.Sprintf("the watch counts %d foreign reads", n), func() bool { return f.foreignReads() >= n })
+	return before
+}
+
+// TestReadWatchTellsOtherProgramsReads: reads through the Loader, even
+// hundreds at once, are Codex Tray's own; a plain read is another
+// program's; a new auth.json starts with no foreign read; nothing is
+// reported for the markers, which leave no file behind.
+func TestReadWatchTellsOtherProgramsReads(t *testing.T) {
+	f := newReadWatchFixture(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := f.loader()
+			for range 25 {
+				if s := l.Load(context.Background()); s.Err != nil || s.Doc == nil {
+					t.Errorf("Load: %v", s.Err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Our reads came first: the first foreign read the watch counts must
+	// be this one.
+	before := f.otherProgramReads(1)
+	if n := f.foreignReads(); n != 1 {
+		t.Errorf("the watch counted %d foreign reads after 200 Codex Tray reads and 1 other, want 1", n)
+	}
+	if last := f.w.LastForeignRead(); last.Before(before) {
+		t.Errorf("last foreign read %v, before the other program read (%v)", last, before)
+	}
+	if m, _ := filepath.Glob(ReadMarkerPath(f.dir, f.home) + "-*"); len(m) != 0 {
+		t.Errorf("read markers left behind: %v", m)
+	}
+
+	// Codex writes a new login: nobody has read it yet.
+	if err := WriteAuthFile(f.authPath(), authtest.Login{Expires: time.Now().Add(time.Hour), RefreshToken: "rt_new_login"}.Document()); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "the watch sees the new auth.json", func() bool { return f.w.LastForeignRead().IsZero() })
+	f.otherProgramReads(2)
+}
+
+// TestReadWatchSharesForeignReads: a watch started after another program
+// read the login (a `codextray refresh` run just now) knows of the read
+// from the watch that saw it, until auth.json changes.
+func TestReadWatchSharesForeignReads(t *testing.T) {
+	f := newReadWatchFixture(t)
+	f.otherProgramReads(1)
+	seen := f.w.LastForeignRead()
+	late := f.watch()
+	waitUntil(t, 5*time.Second, "a watch started after the read knows it (recorded by the first watch)", func() bool { return late.LastForeignRead().Equal(seen) })
+	late.mu.Lock()
+	own := late.foreign
+	late.mu.Unlock()
+	if !own.IsZero() {
+		t.Errorf("the late watch saw a read itself: %v", own)
+	}
+	if err := WriteAuthFile(f.authPath(), f.old); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "the new auth.json voids the record", func() bool { return late.LastForeignRead().IsZero() })
+}
+
+// TestYieldIsBounded: a program reading auth.json again and again cannot
+// hold a refresh off past its limit.
+func TestYieldIsBounded(t *testing.T) {
+	f := newReadWatchFixture(t)
+	f.otherProgramReads(1)
+	now := time.Now()
+	if until := f.w.yieldUntil(context.Background(), now, now.Add(time.Hour)); until.IsZero() || until.After(f.w.LastForeignRead().Add(ForeignReadGrace)) {
+		t.Errorf("yield after a fresh foreign read: until %v, want the read + %v", until, ForeignReadGrace)
+	}
+	if until := f.w.yieldUntil(context.Background(), now, now); !until.IsZero() {
+		t.Errorf("yield past its limit: until %v, want none", until)
+	}
+}
+
+// TestRefreshYieldsToAProgramThatJustReadTheLogin: "Codex" reads auth.json
+// without a lock, posts its refresh token 50 ms later and then writes under
+// the locks, as Codex 0.171.0 does. A refresh that starts right after
+// Codex's read must leave the token to Codex and adopt its login: one POST,
+// no reuse. Without the watch, the same timeline spends the token under
+// Codex's feet.
+func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
+	for _, watched := range []bool{true, false} {
+		t.Run(fmt.Sprintf("watched=%v", watched), func(t *testing.T) {
+			f := newReadWatchFixture(t)
+			r := f.refresher()
+			r.Loader = f.loader()
+			if watched {
+				r.Readers = f.w
+			}
+			seen := f.doc()
+			f.otherProgramReads(1) // Codex's guarded reload
+			codexDone := make(chan error, 1)
+			go func() {
+				codexDone <- func() error {
+					<-time.After(50 * time.Millisecond) // Codex builds its client and connects
+					codex := f.refresher()
+					tr, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced")
+					if err != nil {
+						return err
+					}
+					next, err := seen.WithRefreshedTokens(tr.IDToken, tr.AccessToken, tr.RefreshToken, time.Now())
+					if err != nil {
+						return err
+					}
+					lock, err := LockForCommit(context.Background(), f.home)
+					if err != nil {
+						return err
+					}
+					defer lock.Unlock()
+					data, _ := next.Marshal()
+					return WriteAuthFile(f.authPath(), data)
+				}()
+			}()
+			res, err := r.Refresh(context.Background(), seen, "forced")
+			codexErr := <-codexDone
+			c := f.srv.Counts()
+			if !watched {
+				if c.Reused == 0 {
+					t.Errorf("without the watch: token server %v; the timeline should have made one side reuse the token", c)
+				}
+				return
+			}
+			if err != nil || codexErr != nil {
+				t.Fatalf("Refresh: %s; Codex: %v", errText(err), codexErr)
+			}
+			if res.Refreshed || !SameTokens(res.Doc, f.doc()) {
+				t.Errorf("Refresh refreshed=%v, adopted Codex's login: %v", res.Refreshed, SameTokens(res.Doc, f.doc()))
+			}
+			if c.Calls != 1 || c.Reused != 0 {
+				t.Errorf("token server %v, want Codex's POST only", c)
+			}
+		})
+	}
+}
