@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -46,7 +47,7 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 	}
 	markerWD := int32(-1)
 	{
-		wd, err := unix.InotifyAddWatch(fd, filepath.Dir(marker), unix.IN_OPEN|unix.IN_CLOSE_NOWRITE|unix.IN_ONLYDIR)
+		wd, err := unix.InotifyAddWatch(fd, filepath.Dir(marker), unix.IN_OPEN|unix.IN_CLOSE|unix.IN_ONLYDIR)
 		if err != nil {
 			f.Close()
 			return nil, err
@@ -54,6 +55,7 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 		markerWD = int32(wd)
 	}
 	markerPrefix := filepath.Base(marker) + "-"
+	removeDeadMarkers(marker)
 	w := newReadWatch(ForeignReadPath(dir, home), func() string { return fileIdentity(authPath) }, f.Close)
 	go func() {
 		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
@@ -87,7 +89,7 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 					if ev.Mask&unix.IN_OPEN != 0 {
 						w.markerOpened(name, at)
 					}
-					if ev.Mask&unix.IN_CLOSE_NOWRITE != 0 {
+					if ev.Mask&unix.IN_CLOSE != 0 {
 						w.markerClosed(name)
 					}
 				case names[ev.Wd][name]:
@@ -112,4 +114,16 @@ func fileIdentity(path string) string {
 		return ""
 	}
 	return fmt.Sprintf("%d:%d:%d:%d", st.Dev, st.Ino, st.Size, st.Mtim.Nano())
+}
+
+// removeDeadMarkers removes the markers of processes that died inside a
+// read (marker-<pid>-<n>); they are empty files.
+func removeDeadMarkers(marker string) {
+	found, _ := filepath.Glob(marker + "-*-*")
+	for _, m := range found {
+		pid, _, _ := strings.Cut(strings.TrimPrefix(m, marker+"-"), "-")
+		if n, err := strconv.Atoi(pid); err == nil && n > 0 && unix.Kill(n, 0) == unix.ESRCH {
+			_ = os.Remove(m)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -95,6 +96,27 @@ func TestReadWatchTellsOtherProgramsReads(t *testing.T) {
 	if m, _ := filepath.Glob(ReadMarkerPath(f.dir, f.home) + "-*"); len(m) != 0 {
 		t.Errorf("read markers left behind: %v", m)
 	}
+	// A process killed inside a read leaves its marker; the next watch
+	// removes it, and leaves a live process's alone.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadMarker := fmt.Sprintf("%s-%d-1", ReadMarkerPath(f.dir, f.home), dead.Process.Pid)
+	liveMarker := fmt.Sprintf("%s-%d-999", ReadMarkerPath(f.dir, f.home), os.Getpid())
+	for _, m := range []string{deadMarker, liveMarker} {
+		if err := os.WriteFile(m, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.watch()
+	if _, err := os.Stat(deadMarker); !os.IsNotExist(err) {
+		t.Errorf("a dead process's marker was not removed: %v", err)
+	}
+	if _, err := os.Stat(liveMarker); err != nil {
+		t.Errorf("a live process's marker: %v", err)
+	}
+	_ = os.Remove(liveMarker)
 
 	// Codex writes a new login: nobody has read it yet.
 	if err := WriteAuthFile(f.authPath(), authtest.Login{Expires: time.Now().Add(time.Hour), RefreshToken: "rt_new_login"}.Document()); err != nil {
