@@ -21,7 +21,7 @@ import (
 // close that gap from outside Codex, but the read that opens it can be
 // seen: a ReadWatch notes every opening of auth.json by a program other than
 // Codex Tray, and a refresh that sees one yields to it (see
-// Refresher.yield).
+// Refresher.refresh, after its settle under the locks).
 const (
 	// ReadSettle is how long a refresh listens, holding Codex's locks,
 	// for another program reading auth.json before it spends the token.

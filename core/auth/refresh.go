@@ -69,7 +69,7 @@ type Refresher struct {
 	// loses the tokens the spent refresh token bought; nil: no journal.
 	Journal *RefreshJournal
 	// Readers sees other programs read auth.json; a refresh yields to one
-	// that did (see yield). Nil where reads cannot be watched.
+	// that did (see ReadWatch). Nil where reads cannot be watched.
 	Readers *ReadWatch
 	// WatchReaders starts Readers when it is nil at a refresh (CODEX_HOME
 	// did not exist yet when the process started); may be nil.
