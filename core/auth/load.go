@@ -135,7 +135,7 @@ func (l *Loader) Load(ctx context.Context) Snapshot {
 		}
 		// auto: fall back to the file, as Codex does.
 	}
-	doc, err := readAuthFile(l.AuthPath(), openMarker(l.ReadMarker))
+	doc, err := readAuthFile(l.AuthPath(), readMarks(l.ReadMarker))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -164,14 +164,16 @@ func (l *Loader) loadKeyring(ctx context.Context) (*Document, error) {
 // ReadAuthFile reads and parses auth.json, refusing anything over
 // MaxAuthFileSize. A missing file gives an error satisfying fs.ErrNotExist.
 func ReadAuthFile(path string) (*Document, error) {
-	return readAuthFile(path, func() {})
+	return readAuthFile(path, "")
 }
 
-// readAuthFile is ReadAuthFile calling opened as soon as the file is open
-// (or could not be opened).
-func readAuthFile(path string, opened func()) (*Document, error) {
-	f, err := os.Open(path)
-	opened()
+// readAuthFile is ReadAuthFile with its opening and its closing of the file
+// each bracketed by read markers named after marks (see ReadWatch); ""
+// for none.
+func readAuthFile(path string, marks readMarks) (*Document, error) {
+	var f *os.File
+	var err error
+	marks.around('o', func() { f, err = os.Open(path) })
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
@@ -181,7 +183,7 @@ func readAuthFile(path string, opened func()) (*Document, error) {
 		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	defer f.Close()
+	defer marks.around('c', func() { _ = f.Close() })
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)

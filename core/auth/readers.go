@@ -52,28 +52,27 @@ func ReadMarkerPath(dir, home string) string {
 }
 
 // ReadWatch tells reads of auth.json by other programs from Codex Tray's
-// own. Each Codex Tray read opens a marker of its own (a unique name, so
-// that the kernel never merges its events with another read's) just before
-// it opens auth.json, and closes it just after (Loader with ReadMarker
-// set). The watch sees both directories in one ordered event queue: an
-// opening of auth.json is Codex Tray's while some open marker still waits
-// for its opening, and another program's otherwise. It remembers the last
-// such read since the current login was written. A nil ReadWatch has seen
-// nothing.
+// own. A Codex Tray read (Loader with ReadMarker set) opens a marker of its
+// own just before it opens auth.json and closes it just after, and does
+// the same around its closing of auth.json; each marker has a unique name,
+// so the kernel never merges its events with another's. The watch sees
+// both directories in one ordered event queue: an opening (or closing) of
+// auth.json is Codex Tray's while some open marker of that kind still
+// waits for its event, and another program's otherwise. It remembers the
+// last such read since the current login was written. A nil ReadWatch has
+// seen nothing.
 //
-// Two openings of auth.json queued back to back are merged into one event,
-// so a foreign read that lands within the microseconds of a Codex Tray
-// read's bracket can pass for Codex Tray's own.
+// Two identical events queued back to back are merged into one, so a
+// foreign read whose opening and closing both land within the microseconds
+// of Codex Tray's brackets can pass for Codex Tray's own.
 type ReadWatch struct {
 	mu sync.Mutex
-	// open are the markers open now, with when they were opened; pending
-	// is how many of them have not had their opening of auth.json yet
-	// (which one had is unknown: two reads' events interleave).
-	open     map[string]time.Time
-	pending  int
-	foreign  time.Time // last foreign read of the current document; zero if none
-	nForeign int       // foreign reads seen, for tests
-	docAt    time.Time // when the current document appeared (zero: before the watch)
+	// opens and closes account for the markers around Codex Tray's
+	// openings and closings of auth.json.
+	opens, closes tally
+	foreign       time.Time // last foreign read of the current document; zero if none
+	nForeign      int       // foreign reads seen, for tests
+	docAt         time.Time // when the current document appeared (zero: before the watch)
 	// shared is the file where every Codex Tray process's watch records
 	// the last foreign read it saw (ForeignReadPath), so that a process
 	// whose own queue merged that read away, or that started after it,
@@ -86,7 +85,7 @@ type ReadWatch struct {
 }
 
 func newReadWatch(shared string, identity func() string, stop func() error) *ReadWatch {
-	return &ReadWatch{open: map[string]time.Time{}, shared: shared, identity: identity, changed: make(chan struct{}), stop: stop}
+	return &ReadWatch{opens: tally{open: map[string]time.Time{}}, closes: tally{open: map[string]time.Time{}}, shared: shared, identity: identity, changed: make(chan struct{}), stop: stop}
 }
 
 // ForeignReadPath is where the watches of all Codex Tray processes record
@@ -153,34 +152,68 @@ func (w *ReadWatch) signal() {
 	w.changed = make(chan struct{})
 }
 
-func (w *ReadWatch) markerOpened(name string, at time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.open[name] = at
-	w.pending++
+// tally is one kind of marker (around openings, or around closings): the
+// markers open now, with when they were opened, and how many of them have
+// not had their event on auth.json yet (which ones is unknown: two reads'
+// events interleave).
+type tally struct {
+	open    map[string]time.Time
+	pending int
 }
 
-// markerClosed: that read has opened auth.json (or failed to) by now.
-func (w *ReadWatch) markerClosed(name string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.open, name)
-	w.pending = min(w.pending, len(w.open))
+func (t *tally) opened(name string, at time.Time) {
+	t.open[name] = at
+	t.pending++
 }
 
-// authOpened accounts for an opening of auth.json seen at at and reports
-// whether it was another program's.
-func (w *ReadWatch) authOpened(at time.Time) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for name, opened := range w.open {
+// closed: that read's event on auth.json has come by now, if it happened.
+func (t *tally) closed(name string) {
+	delete(t.open, name)
+	t.pending = min(t.pending, len(t.open))
+}
+
+// claim reports whether an event on auth.json at at is Codex Tray's.
+func (t *tally) claim(at time.Time) bool {
+	for name, opened := range t.open {
 		if at.Sub(opened) > bracketTTL {
-			delete(w.open, name) // its process died inside the read
+			delete(t.open, name) // its process died inside the read
 		}
 	}
-	w.pending = min(w.pending, len(w.open))
-	if w.pending > 0 {
-		w.pending-- // Codex Tray's own
+	t.pending = min(t.pending, len(t.open))
+	if t.pending > 0 {
+		t.pending--
+		return true
+	}
+	return false
+}
+
+// marker is an event on a read marker: kind 'o' or 'c', opened or closed.
+func (w *ReadWatch) marker(name string, opened bool, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := &w.opens
+	if strings.HasSuffix(name, "c") {
+		t = &w.closes
+	}
+	if opened {
+		t.opened(name, at)
+	} else {
+		t.closed(name)
+	}
+}
+
+// authEvent accounts for an opening (or, with closing, a closing after a
+// read) of auth.json seen at at, and reports whether it was another
+// program's. A foreign read is seen if either of its two events is: the
+// kernel may merge one of them with Codex Tray's, hardly both.
+func (w *ReadWatch) authEvent(closing bool, at time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := &w.opens
+	if closing {
+		t = &w.closes
+	}
+	if t.claim(at) {
 		return false
 	}
 	w.foreign = at
@@ -295,20 +328,24 @@ func minTime(a, b time.Time) time.Time {
 
 var markerSeq atomic.Uint64
 
-// openMarker opens a new read marker before a read of auth.json; the
-// returned function closes and removes it once auth.json is open (or could
-// not be). An unusable marker only makes Codex Tray's read look like
-// another program's, which delays a refresh and breaks nothing.
-func openMarker(prefix string) func() {
-	if prefix == "" {
-		return func() {}
+// readMarks is the prefix of the read markers (ReadMarkerPath); "" makes
+// none.
+type readMarks string
+
+// around runs step (the opening of auth.json, kind 'o', or its closing,
+// 'c') inside a marker of its own: a new empty file opened before and
+// closed and removed after. An unusable marker only makes Codex Tray's
+// read look like another program's, which delays a refresh and breaks
+// nothing.
+func (m readMarks) around(kind byte, step func()) {
+	if m == "" {
+		step()
+		return
 	}
-	path := fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), markerSeq.Add(1))
+	path := fmt.Sprintf("%s-%d-%d%c", m, os.Getpid(), markerSeq.Add(1), kind)
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return func() {}
-	}
-	return func() {
+	step()
+	if err == nil {
 		_ = f.Close()
 		_ = os.Remove(path)
 	}

@@ -36,7 +36,7 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 		names[int32(wd)][name] = true
 		return nil
 	}
-	const authMask = unix.IN_OPEN | unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_DELETE | unix.IN_ONLYDIR
+	const authMask = unix.IN_OPEN | unix.IN_CLOSE_NOWRITE | unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_DELETE | unix.IN_ONLYDIR
 	authPath := filepath.Join(home, AuthFileName)
 	if err := add(home, AuthFileName, authMask); err != nil {
 		f.Close()
@@ -87,13 +87,16 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 					w.unknown(at)
 				case ev.Wd == markerWD && strings.HasPrefix(name, markerPrefix):
 					if ev.Mask&unix.IN_OPEN != 0 {
-						w.markerOpened(name, at)
+						w.marker(name, true, at)
 					}
 					if ev.Mask&unix.IN_CLOSE != 0 {
-						w.markerClosed(name)
+						w.marker(name, false, at)
 					}
 				case names[ev.Wd][name]:
-					if ev.Mask&unix.IN_OPEN != 0 && w.authOpened(at) {
+					if ev.Mask&unix.IN_OPEN != 0 && w.authEvent(false, at) {
+						w.publish(at)
+					}
+					if ev.Mask&unix.IN_CLOSE_NOWRITE != 0 && w.authEvent(true, at) {
 						w.publish(at)
 					}
 					if ev.Mask&(unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO|unix.IN_MOVED_FROM|unix.IN_DELETE) != 0 {

@@ -52,14 +52,15 @@ func (f *readWatchFixture) foreignReads() int {
 }
 
 // otherProgramReads reads auth.json as Codex does, and waits until the
-// watch has seen it (n foreign reads in all).
+// watch has seen it: n foreign events in all (an opening and a closing per
+// read).
 func (f *readWatchFixture) otherProgramReads(n int) time.Time {
 	f.t.Helper()
 	before := time.Now()
 	if _, err := os.ReadFile(f.authPath()); err != nil {
 		f.t.Fatal(err)
 	}
-	waitUntil(f.t, 5*time.Second, fmt.Sprintf("the watch counts %d foreign reads", n), func() bool { return f.foreignReads() >= n })
+	waitUntil(f.t, 5*time.Second, fmt.Sprintf("the watch counts %d foreign events", n), func() bool { return f.foreignReads() >= n })
 	return before
 }
 
@@ -86,9 +87,9 @@ func TestReadWatchTellsOtherProgramsReads(t *testing.T) {
 	wg.Wait()
 	// Our reads came first: the first foreign read the watch counts must
 	// be this one.
-	before := f.otherProgramReads(1)
-	if n := f.foreignReads(); n != 1 {
-		t.Errorf("the watch counted %d foreign reads after 200 Codex Tray reads and 1 other, want 1", n)
+	before := f.otherProgramReads(2)
+	if n := f.foreignReads(); n != 2 {
+		t.Errorf("the watch counted %d foreign events after 200 Codex Tray reads and 1 other, want its opening and closing", n)
 	}
 	if last := f.w.LastForeignRead(); last.Before(before) {
 		t.Errorf("last foreign read %v, before the other program read (%v)", last, before)
@@ -123,7 +124,7 @@ func TestReadWatchTellsOtherProgramsReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, 5*time.Second, "the watch sees the new auth.json", func() bool { return f.w.LastForeignRead().IsZero() })
-	f.otherProgramReads(2)
+	f.otherProgramReads(4)
 }
 
 // TestReadWatchSharesForeignReads: a watch started after another program
@@ -131,7 +132,7 @@ func TestReadWatchTellsOtherProgramsReads(t *testing.T) {
 // from the watch that saw it, until auth.json changes.
 func TestReadWatchSharesForeignReads(t *testing.T) {
 	f := newReadWatchFixture(t)
-	f.otherProgramReads(1)
+	f.otherProgramReads(2)
 	seen := f.w.LastForeignRead()
 	late := f.watch()
 	waitUntil(t, 5*time.Second, "a watch started after the read knows it (recorded by the first watch)", func() bool { return late.LastForeignRead().Equal(seen) })
@@ -151,7 +152,7 @@ func TestReadWatchSharesForeignReads(t *testing.T) {
 // hold a refresh off past its limit.
 func TestYieldIsBounded(t *testing.T) {
 	f := newReadWatchFixture(t)
-	f.otherProgramReads(1)
+	f.otherProgramReads(2)
 	now := time.Now()
 	if until := f.w.yieldUntil(context.Background(), now, now.Add(time.Hour)); until.IsZero() || until.After(f.w.LastForeignRead().Add(ForeignReadGrace)) {
 		t.Errorf("yield after a fresh foreign read: until %v, want the read + %v", until, ForeignReadGrace)
@@ -177,7 +178,7 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 				r.Readers = f.w
 			}
 			seen := f.doc()
-			f.otherProgramReads(1) // Codex's guarded reload
+			f.otherProgramReads(2) // Codex's guarded reload
 			codexDone := make(chan error, 1)
 			go func() {
 				codexDone <- func() error {
