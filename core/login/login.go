@@ -55,9 +55,6 @@ func New(version string) (*Service, error) {
 	return s, nil
 }
 
-// Close stops watching the login's readers.
-func (s *Service) Close() error { return s.Refresher.Readers.Close() }
-
 // UserAgent names codextray, its version and the platform.
 func UserAgent(version string) string {
 	return fmt.Sprintf("codextray/%s (%s; %s)", version, runtime.GOOS, runtime.GOARCH)
