@@ -166,7 +166,9 @@ func TestDeviceSignInDisabledByAdmin(t *testing.T) {
 	defer cancel()
 	_, err := appserver.StartSignIn(ctx, w.opts(), appserver.DeviceCode)
 	if appserver.KindOf(err) != appserver.KindDeviceDisabled {
-		var le *appserver.LoginError; errors.As(err, &le); t.Fatalf("err = %v (kind %d) %#v, want device sign-in disabled", err, appserver.KindOf(err), le)
+		var le *appserver.LoginError
+		errors.As(err, &le)
+		t.Fatalf("err = %v (kind %d) %#v, want device sign-in disabled", err, appserver.KindOf(err), le)
 	}
 	t.Logf("says: %v", err)
 }
@@ -361,5 +363,49 @@ func TestSignOut(t *testing.T) {
 	}
 	if out, code := w.codexRun("login", "status"); code == 0 || !strings.Contains(out, "Not logged in") {
 		t.Errorf("codex login status after signing out: exit %d: %s", code, out)
+	}
+}
+
+func TestDeviceSignInKeyringStore(t *testing.T) {
+	if os.Getenv("CODEXTRAY_TEST_SECRET_SERVICE") != "1" {
+		t.Fatal("needs the Secret Service of packaging/linux/test-session.sh (CODEXTRAY_TEST_SECRET_SERVICE=1)")
+	}
+	if _, err := exec.LookPath("secret-tool"); err != nil {
+		t.Fatal("secret-tool is missing (Debian: libsecret-tools)")
+	}
+	w := newWorld(t)
+	w.user.WriteConfig(t, "cli_auth_credentials_store = \"keyring\"\n")
+	w.openai.SetDeviceAnswer(codexfake.DeviceAuthorized)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := appserver.StartSignIn(ctx, w.opts(), appserver.DeviceCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Result(); err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+	gone(t, s.PID())
+	user := auth.KeyringUser(w.user.CodexHome)
+	out, err := exec.Command("secret-tool", "lookup", "service", "Codex Auth", "username", user).Output()
+	if err != nil {
+		t.Fatalf("Codex's keyring item (username %s) is missing: %v", user, err)
+	}
+	doc, err := auth.ParseDocument(out)
+	if err != nil || doc.Tokens == nil || doc.Tokens.RefreshToken.Reveal() != w.openai.RefreshToken() {
+		t.Fatalf("the keyring item is not the login the fake issued (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(w.user.CodexHome, auth.AuthFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("keyring mode wrote auth.json: %v", err)
+	}
+	if out, code := w.codexRun("login", "status"); code != 0 || !strings.Contains(out, "Logged in using ChatGPT") {
+		t.Errorf("codex login status: exit %d: %s", code, out)
+	}
+	// Signing out through app-server removes the item too.
+	if err := appserver.SignOut(ctx, w.opts()); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("secret-tool", "lookup", "service", "Codex Auth", "username", user).Output(); err == nil && len(out) > 0 {
+		t.Error("Codex's keyring item is still there after signing out")
 	}
 }
