@@ -24,6 +24,8 @@ type Service struct {
 	Failures  *auth.FailureStore // nil when the app's data directory is unusable
 	Refresher *auth.Refresher
 	Mirror    *auth.Mirror
+
+	version string // Codex Tray's, for app-server's clientInfo
 }
 
 // New builds the services for the Codex home in the environment.
@@ -32,7 +34,7 @@ func New(version string) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{Home: home, Keyring: auth.SystemKeyring{}}
+	s := &Service{Home: home, Keyring: auth.SystemKeyring{}, version: version}
 	s.Loader = &auth.Loader{Home: home, Keyring: s.Keyring}
 	var journal *auth.RefreshJournal
 	var readers *auth.ReadWatch
@@ -51,6 +53,8 @@ func New(version string) (*Service, error) {
 		Loader: s.Loader, Failures: s.Failures, KeyringWriter: auth.SystemCodexKeyring{},
 		UserAgent: UserAgent(version), Journal: journal, Readers: readers, WatchReaders: watch,
 	}
+	// Where Codex's reads cannot be watched, Codex refreshes (codex.go).
+	s.Refresher.ViaCodex = s.refreshThroughCodex
 	s.Mirror = &auth.Mirror{Keyring: s.Keyring, Home: home}
 	return s, nil
 }
