@@ -51,7 +51,7 @@ func main() {
 	}
 }
 
-// openFlag reads `--open chat|status` (or --open=chat); "" when absent.
+// openFlag reads `--open chat|status|signin` (or --open=chat); "" when absent.
 func openFlag(args []string) (string, error) {
 	var val string
 	switch {
@@ -64,8 +64,8 @@ func openFlag(args []string) (string, error) {
 	case len(args) == 1 && strings.HasPrefix(args[0], "-open="):
 		val = strings.TrimPrefix(args[0], "-open=")
 	}
-	if val != "chat" && val != "status" {
-		return "", errors.New("usage: codextray [--open chat|status]")
+	if val != "chat" && val != "status" && val != "signin" {
+		return "", errors.New("usage: codextray [--open chat|status|signin]")
 	}
 	return val, nil
 }
@@ -117,6 +117,7 @@ func options() (ui.Options, *login.Service, context.CancelFunc, error) {
 		Backend:      newBackend(svc, version),
 		Login:        loginActions{svc},
 		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
+		Codex:        svc,
 		StartAtLogin: startAtLogin{},
 	}, svc, stop, nil
 }

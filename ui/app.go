@@ -61,6 +61,7 @@ type controller struct {
 	status   *statusWindow
 	settings *settingsWindow
 	signIn   *signInWindow
+	signOut  *signOutWindow
 	chat     fyne.Window // the placeholder until the chat window exists
 	chatUp   bool        // the chat window is shown, or hidden mid-answer
 }
@@ -76,7 +77,8 @@ func newController(a fyne.App, opts Options) *controller {
 	c.app = a
 	c.status = &statusWindow{c: c}
 	c.settings = &settingsWindow{c: c}
-	c.signIn = &signInWindow{app: a, closed: c.windowClosed}
+	c.signIn = &signInWindow{c: c, closed: c.windowClosed}
+	c.signOut = &signOutWindow{c: c}
 	c.views = append(c.views, c.status, c.settings)
 	return c
 }
@@ -92,7 +94,7 @@ func newControllerWith(opts Options, prefs prefStore, do func(func()), quit func
 	c.state = viewState{
 		Now: c.now(), ChosenModel: c.prefs.String(appdata.PrefDefaultModel),
 		SnoozedUntil: c.notes.snoozedUntil(), NotificationsOn: c.prefs.BoolWithFallback(appdata.PrefNotifications, true),
-		HasBackend: opts.Backend != nil, HasLogin: opts.Login != nil,
+		HasBackend: opts.Backend != nil, HasLogin: opts.Login != nil, HasCodex: opts.Codex != nil,
 	}
 	return c
 }
@@ -282,7 +284,8 @@ func (c *controller) checkRestore() {
 func (c *controller) menuActions() menuActions {
 	return menuActions{
 		OpenChat: c.openChat, Status: func() { c.open("status") }, Refresh: c.onRefresh, Restore: c.onRestore,
-		SignIn: c.onSignIn, Settings: func() { c.open("settings") }, ChooseModel: c.chooseModel, Quit: c.quit,
+		SignIn: c.onSignIn, SignOut: func() { c.open("signout") }, Settings: func() { c.open("settings") },
+		ChooseModel: c.chooseModel, Quit: c.quit,
 	}
 }
 
@@ -342,19 +345,9 @@ func (c *controller) runAction(busy string, do func(context.Context) (string, er
 	}()
 }
 
-func (c *controller) onSignIn() {
-	if c.opts.SignIn == nil {
-		c.open("signin")
-		return
-	}
-	go func() {
-		if err := c.opts.SignIn(); err != nil {
-			c.do(func() { c.open("signin") })
-			return
-		}
-		c.update(func(v *viewState) { v.LastAction = "Opened a terminal running “codex login”." })
-	}()
-}
+// onSignIn opens the sign-in window, which runs Codex's own sign-in and
+// keeps the terminal as its fallback.
+func (c *controller) onSignIn() { c.open("signin") }
 
 func (c *controller) chooseModel(slug string) {
 	c.prefs.SetString(appdata.PrefDefaultModel, slug)
@@ -413,6 +406,8 @@ func (c *controller) open(what string) {
 		c.settings.open()
 	case "signin":
 		c.signIn.open()
+	case "signout":
+		c.signOut.open()
 	default:
 		c.openChat()
 	}
@@ -445,7 +440,7 @@ func (c *controller) chatHidden() {
 // windowClosed tells the window host's owner when no window is left open;
 // UI goroutine.
 func (c *controller) windowClosed() {
-	if c.hostIdle == nil || c.chatUp || c.status.win != nil || c.settings.win != nil || c.signIn.win != nil {
+	if c.hostIdle == nil || c.chatUp || c.status.win != nil || c.settings.win != nil || c.signIn.busy() || c.signOut.win != nil {
 		return
 	}
 	c.hostIdle()

@@ -62,6 +62,7 @@ func RunWindowHost(opts Options, in io.Reader, out io.Writer) error {
 	go func() { defer close(done); c.run(ctx) }()
 	a.Run()
 	cancel()
+	c.signIn.shutdown() // no app-server outlives the window host
 	<-done
 	return nil
 }

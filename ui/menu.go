@@ -14,6 +14,7 @@ type menuActions struct {
 	Refresh     func()
 	Restore     func()
 	SignIn      func()
+	SignOut     func()
 	Settings    func()
 	ChooseModel func(slug string)
 	Quit        func()
@@ -67,8 +68,11 @@ func trayMenu(v viewState, a menuActions) *fyne.Menu {
 		restore.Disabled = v.Busy != ""
 		items = append(items, restore)
 	}
+	items = append(items, fyne.NewMenuItem("Sign in again…", a.SignIn))
+	if v.HasCodex && v.HaveStatus && v.Status.State != auth.StateLoggedOut {
+		items = append(items, fyne.NewMenuItem("Sign out…", a.SignOut))
+	}
 	items = append(items,
-		fyne.NewMenuItem("Sign in again…", a.SignIn),
 		fyne.NewMenuItem("Settings…", a.Settings),
 		fyne.NewMenuItemSeparator(),
 	)

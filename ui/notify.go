@@ -22,6 +22,9 @@ type notifier struct {
 
 	have bool
 	last string // the last key seen; see noteKey
+	// login names the last login seen (who, and its token's expiry), to
+	// tell a new sign-in from the same login seen again.
+	login string
 }
 
 // noteKey is the state as far as notifications care: an expired token
@@ -49,6 +52,9 @@ func (n *notifier) observe(st auth.Status, refreshFailed bool) {
 	key := noteKey(st, refreshFailed)
 	prev, had := n.last, n.have
 	n.last, n.have = key, true
+	if n.signedInFromWindow(st) {
+		return
+	}
 	if had && prev == key {
 		return
 	}

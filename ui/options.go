@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/codextray/codextray/core/appserver"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
 )
@@ -28,9 +29,14 @@ type Options struct {
 	// Login runs the login actions of the menu; nil disables them.
 	Login LoginActions
 
-	// SignIn opens a terminal running `codex login`; when nil or when it
-	// fails, the command is shown with a Copy button instead.
+	// SignIn opens a terminal running `codex login`: the sign-in window's
+	// fallback; when nil or when it fails, the command is shown instead.
 	SignIn func() error
+
+	// Codex runs Codex's own sign-in and sign-out (codex app-server) for
+	// the sign-in window and "Sign out…"; nil: the window offers only the
+	// terminal.
+	Codex CodexAccount
 
 	// OpenChat opens the chat window (the menu item and a left click on the
 	// tray icon) in the window host; hidden is to be called once the window
@@ -43,13 +49,19 @@ type Options struct {
 	StartAtLogin StartAtLogin
 
 	// Requests are windows to open, handed over by later starts of the
-	// program: "chat", "status" or "settings".
+	// program: "chat", "status", "settings" or "signin".
 	Requests <-chan string
 
 	// WindowHost, in the tray process, makes the command that starts the
 	// window host (the program running RunWindowHost); windows cannot open
 	// when nil.
 	WindowHost func() *exec.Cmd
+}
+
+// CodexAccount signs Codex in and out through Codex itself (login.Service).
+type CodexAccount interface {
+	SignIn(ctx context.Context, flow appserver.Flow) (*appserver.SignIn, error)
+	SignOut(ctx context.Context) error
 }
 
 // Backend is what ui needs from the backend (core/provider).

@@ -33,6 +33,7 @@ type viewState struct {
 	StartAtLogin    *bool // nil until read
 	HasBackend      bool
 	HasLogin        bool
+	HasCodex        bool // Codex's own sign-in and sign-out can run (Options.Codex)
 }
 
 func (v viewState) loc() *time.Location {

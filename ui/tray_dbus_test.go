@@ -66,7 +66,7 @@ func runTrayHelper(host bool) int {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}
-	opts := Options{Version: "test", Watch: svc.Watch, Backend: staticBackend{}}
+	opts := Options{Version: "test", Watch: svc.Watch, Backend: staticBackend{}, Codex: svc}
 	if host {
 		err = RunWindowHost(opts, os.Stdin, os.Stdout)
 	} else {
@@ -111,6 +111,7 @@ type trayEnv struct {
 	raceLog    string
 	app        *exec.Cmd
 	brokenHost bool // the app's window host exits at once, saying why
+	extraEnv   []string
 }
 
 func newTrayEnv(t *testing.T) *trayEnv {
@@ -159,6 +160,7 @@ func (e *trayEnv) startApp(t *testing.T) <-chan error {
 		// known one in godbus is tolerated) rather than failing the exit code.
 		"GORACE=halt_on_error=0 exitcode=0 log_path="+e.raceLog,
 		"XDG_CONFIG_HOME="+e.configHome, "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+	app.Env = append(app.Env, e.extraEnv...)
 	e.app = app
 	return startProcess(t, app)
 }
