@@ -19,6 +19,10 @@ type notifier struct {
 	prefs prefStore
 	send  func(*fyne.Notification)
 	now   func() time.Time
+	// sendSignIn, when set, sends a notification that asks for a new
+	// sign-in with a "Sign in…" button opening the sign-in window; false
+	// when it could not, and send is used instead.
+	sendSignIn func(*fyne.Notification) bool
 
 	have bool
 	last string // the last key seen; see noteKey
@@ -63,6 +67,9 @@ func (n *notifier) observe(st auth.Status, refreshFailed bool) {
 		return
 	}
 	if reminder && n.now().Before(n.snoozedUntil()) {
+		return
+	}
+	if badKey(key) && n.sendSignIn != nil && n.sendSignIn(note) {
 		return
 	}
 	n.send(note)

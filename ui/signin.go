@@ -178,12 +178,12 @@ func (s *signInWindow) build() fyne.CanvasObject {
 	return container.NewPadded(container.NewVBox(
 		s.heading,
 		s.intro,
+		s.install,
 		s.urlRow,
 		s.codeRow,
 		s.countdown,
 		s.progress,
 		s.message,
-		s.install,
 		widget.NewSeparator(),
 		container.NewHBox(s.other, s.terminal, layout.NewSpacer(), s.retry, s.cancelBtn),
 	))
@@ -317,6 +317,7 @@ func (s *signInWindow) showStarting() {
 		s.intro.SetText("Asking OpenAI for a sign-in code…")
 	}
 	s.hide(s.urlRow, s.codeRow, s.countdown, s.message, s.install, s.retry)
+	s.other.Show()
 	s.progress.Show()
 	s.progress.Start()
 	s.setOther()
@@ -365,8 +366,10 @@ func (s *signInWindow) showFailed(err error) {
 	s.message.SetText(err.Error())
 	s.message.Show()
 	s.retry.Show()
+	s.other.Show()
 	switch appserver.KindOf(err) {
 	case appserver.KindNoCodex:
+		s.other.Hide() // neither flow runs without Codex
 		s.intro.SetText("Codex Tray signs in through the Codex CLI, which is not installed (or not where Codex Tray looks). Install it with:")
 		s.message.Importance = widget.MediumImportance
 		s.message.SetText("Then click Try again, or set the path of the codex program in Settings.")

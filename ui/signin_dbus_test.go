@@ -61,7 +61,7 @@ func TestSignInWindowDeviceFlowOverDBus(t *testing.T) {
 	if len(appServer) == 0 {
 		t.Fatal("no Codex app-server under the app while the sign-in runs")
 	}
-	shootSignIn(t)
+	shootSignIn(t, "signin.png", 260)
 
 	fake.SetDeviceAnswer(codexfake.DeviceAuthorized)
 	waitFor(t, "the new account in the tray menu", func() bool {
@@ -166,10 +166,10 @@ func codexProcesses(pid int) []int {
 	return out
 }
 
-// shootSignIn saves the sign-in window, drawn, as docs/screenshots/signin.png
-// when CODEXTRAY_SCREENSHOTS names the docs/screenshots folder, else in the
-// artifact folder.
-func shootSignIn(t *testing.T) {
+// shootSignIn saves the sign-in window, drawn and at least minHeight
+// pixels high, as name in $CODEXTRAY_SCREENSHOTS (docs/screenshots when
+// retaking them), else in the artifact folder.
+func shootSignIn(t *testing.T, name string, minHeight int) {
 	t.Helper()
 	if _, err := exec.LookPath("import"); err != nil {
 		t.Log("ImageMagick's import is not installed; no screenshot")
@@ -179,10 +179,12 @@ func shootSignIn(t *testing.T) {
 	if dir == "" {
 		dir = artifactDir(t)
 	}
-	win, err := xtest.Titled(signInTitle)
-	if err != nil {
-		t.Fatalf("the sign-in window is not shown: %v", err)
-	}
+	var win xtest.Window
+	waitFor(t, "the sign-in window shown", func() bool {
+		w, err := xtest.Titled(signInTitle)
+		win = w
+		return err == nil
+	})
 	// The window grows to fit the code once Codex has handed it over.
 	waitFor(t, "the sign-in window grown to show the code", func() bool {
 		out, err := exec.Command("xwininfo", "-id", strconv.Itoa(int(win))).Output()
@@ -192,12 +194,12 @@ func shootSignIn(t *testing.T) {
 		for _, l := range strings.Split(string(out), "\n") {
 			if h, ok := strings.CutPrefix(strings.TrimSpace(l), "Height: "); ok {
 				n, _ := strconv.Atoi(h)
-				return n > 260
+				return n > minHeight
 			}
 		}
 		return false
 	})
-	shot := filepath.Join(dir, "signin.png")
+	shot := filepath.Join(dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), trayTestWithin)
 	defer cancel()
 	waitFor(t, "the sign-in window drawn with its code", func() bool {
@@ -227,4 +229,34 @@ func litFraction(t *testing.T, path string) float64 {
 		return 0
 	}
 	return float64(litPixels(t, path)) / float64(((b.Dx()+1)/2)*((b.Dy()+1)/2))
+}
+
+func TestReloginNotificationOpensSignIn(t *testing.T) {
+	e := newTrayEnv(t)
+	srv := e.notificationServer(t)
+	e.startWatcher(t)
+	e.writeLogin(t, 10*24*time.Hour)
+	e.startApp(t)
+	item := trayItem(t, e.conn)
+	waitFor(t, "the account line", func() bool { return getLayout(t, menuOf(t, e.conn, item)).find("ada@example.com · Plus") != nil })
+	e.removeLogin(t) // signed out by `codex logout`
+	var n notification
+	select {
+	case n = <-srv.got:
+	case <-time.After(trayTestWithin):
+		t.Fatal("no notification after signing out")
+	}
+	if n.Summary != "Signed out of Codex" || len(n.Actions) != 4 || n.Actions[2] == "" || n.Actions[3] != "Sign in…" {
+		t.Fatalf("notification %q with actions %q, want \"Signed out of Codex\" with a \"Sign in…\" button", n.Summary, n.Actions)
+	}
+	// The user clicks the button.
+	if err := e.conn.Emit("/org/freedesktop/Notifications", notifyName+".ActionInvoked", n.ID, n.Actions[2]); err != nil {
+		t.Fatal(err)
+	}
+	waitWindow(t, signInTitle)
+	// Without a Codex CLI (none on this PATH) the window says how to
+	// install it.
+	shootSignIn(t, "signin-no-codex.png", 150)
+	closeWindow(t, signInTitle)
+	waitFor(t, "the window host to exit", func() bool { return !e.hostRunning() })
 }

@@ -54,6 +54,11 @@ func RunTray(opts Options) error {
 		}
 	})
 	c.ctx = ctx
+	c.notes.sendSignIn = func(n *fyne.Notification) bool {
+		err := platform.NotifyAction(ctx, AppID, n.Title, n.Content, assets.AppIcon.Content(), "Sign in…",
+			func() { q.do(c.onSignIn) })
+		return err == nil
+	}
 	host = winhost.NewClient(opts.WindowHost, func(err error) {
 		// No window can say it: the tray's own notification does.
 		msg := "The window could not open: " + err.Error()
