@@ -231,7 +231,11 @@ func SignOut(ctx context.Context, opts Options) error {
 	}
 	defer c.Close()
 	if err := c.Call(ctx, "account/logout", nil, nil); err != nil {
-		return callError(ctx, err)
+		var re *RPCError
+		if errors.As(err, &re) {
+			return errors.New("Codex could not sign out: " + shorten(scrub(re.Message)))
+		}
+		return err
 	}
 	return nil
 }

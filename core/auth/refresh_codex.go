@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -37,6 +40,13 @@ func (r *Refresher) routeRefresh(ctx context.Context, seen *Document, reason str
 	if !r.viaCodex(s) {
 		return r.refresh(ctx, seen, reason, time.Time{})
 	}
+	// One Codex Tray process at a time asks Codex to refresh: two
+	// app-servers forced to refresh at once would both post the token.
+	// The lock is Codex Tray's own: Codex needs its locks to write.
+	if unlock, err := r.lockCodexRefresh(ctx); err == nil {
+		defer unlock()
+		s = r.Loader.Load(ctx) // what the process before us left
+	}
 	if seen == nil {
 		seen = s.Doc
 	}
@@ -69,6 +79,37 @@ func (r *Refresher) routeRefresh(ctx context.Context, seen *Document, reason str
 	}
 	// The token may have been spent: never post it ourselves now.
 	return RefreshResult{Doc: s.Doc}, &RefreshError{Message: "Codex could not refresh the login (" + err.Error() + "). Try again in a moment.", Cause: err}
+}
+
+// lockCodexRefresh takes Codex Tray's cross-process lock on refreshing
+// this Codex home through Codex (a file beside the refresh journal); it
+// waits at most a minute.
+func (r *Refresher) lockCodexRefresh(ctx context.Context) (func(), error) {
+	if r.Journal == nil {
+		return nil, errors.New("no app data folder for the lock")
+	}
+	path := filepath.Join(r.Journal.Dir, "codex-refresh-"+strings.TrimPrefix(KeyringUser(r.Loader.Home), "cli|")+".lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := flock(f, false)
+		if err == nil {
+			return func() { _ = f.Close() }, nil // closing releases the lock
+		}
+		if !errors.Is(err, errLockBusy) || time.Now().After(deadline) {
+			_ = f.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			_ = f.Close()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // msgCodexRefreshFailed is shown when Codex's own refresh ended with no

@@ -173,3 +173,47 @@ func TestRefreshThroughCodexThatFailsIsNotRepeated(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoProcessesRefreshingThroughCodexSpendOneToken(t *testing.T) {
+	// Two Codex Tray processes (two Refreshers sharing the app data
+	// folder) refresh at once: one asks Codex, the other adopts its login.
+	codex := codexfake.RealCodex(t)
+	srv, home := codexUser(t, "")
+	if err := authtest.WriteAtomic(filepath.Join(home, auth.AuthFileName), authtest.Login{Expires: time.Now().Add(time.Hour), RefreshToken: rtBefore}.Document()); err != nil {
+		t.Fatal(err)
+	}
+	withCodex(t, codex, nil)
+	dir := t.TempDir()
+	var services [2]*Service
+	for i := range services {
+		services[i] = newUnwatchedService(home, nil)
+		services[i].Refresher.Journal = auth.NewRefreshJournal(dir)
+		services[i].Refresher.TokenURL = "http://127.0.0.1:9/never-used"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	type result struct {
+		res auth.RefreshResult
+		err error
+	}
+	results := make(chan result, 2)
+	for _, s := range services {
+		seen := s.Loader.Load(ctx).Doc // both saw the same login
+		go func() {
+			res, err := s.Refresher.Refresh(ctx, seen, "forced")
+			results <- result{res, err}
+		}()
+	}
+	for range services {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("refresh: %v (server: %s)", r.err, srv.Counts())
+		}
+		if r.res.Doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+			t.Errorf("a process ended with a login other than the refreshed one (server: %s)", srv.Counts())
+		}
+	}
+	if c := srv.Counts(); c.Calls != 1 || c.Reused != 0 {
+		t.Errorf("token server: %s, want one refresh", c)
+	}
+}
