@@ -67,6 +67,9 @@ func TestSignInWindowDeviceFlowOverDBus(t *testing.T) {
 	waitFor(t, "the new account in the tray menu", func() bool {
 		return getLayout(t, menuObj).find("grace@example.com · Pro") != nil
 	})
+	if getLayout(t, menuObj).find("Sign out…") == nil {
+		t.Error("no \"Sign out…\" in the menu once signed in")
+	}
 	waitFor(t, "the sign-in window to close", func() bool {
 		_, err := xtest.Titled(signInTitle)
 		return err != nil
@@ -105,6 +108,7 @@ func TestSignInWindowDeviceFlowOverDBus(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Logged in using ChatGPT") {
 		t.Errorf("codex login status: %v: %s", err, out)
 	}
+	checkRaceReports(t, e.raceLog)
 }
 
 func TestSignInWindowCancelEndsAppServer(t *testing.T) {
@@ -152,6 +156,7 @@ func TestSignInWindowCancelEndsAppServer(t *testing.T) {
 	if err != nil || !strings.Contains(string(raw), "rt_fake_refresh_token_0001") {
 		t.Errorf("a cancelled sign-in changed the login: %v", err)
 	}
+	checkRaceReports(t, e.raceLog)
 }
 
 // codexProcesses returns the Codex processes below pid.
@@ -259,4 +264,5 @@ func TestReloginNotificationOpensSignIn(t *testing.T) {
 	shootSignIn(t, "signin-no-codex.png", 150)
 	closeWindow(t, signInTitle)
 	waitFor(t, "the window host to exit", func() bool { return !e.hostRunning() })
+	checkRaceReports(t, e.raceLog)
 }
