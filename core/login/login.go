@@ -9,10 +9,12 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/codexcli"
 	"github.com/codextray/codextray/core/provider"
 )
 
@@ -26,6 +28,20 @@ type Service struct {
 	Mirror    *auth.Mirror
 
 	version string // Codex Tray's, for app-server's clientInfo
+
+	codexOnce sync.Once
+	codex     *codexcli.CLI
+	codexErr  error
+}
+
+// CodexCLI is the installed Codex CLI (the Settings path wins), looked up
+// once per process; nil with an error when none is found.
+func (s *Service) CodexCLI(ctx context.Context) (*codexcli.CLI, error) {
+	s.codexOnce.Do(func() {
+		path, _ := appdata.Preferences()[appdata.PrefCodexPath].(string)
+		s.codex, s.codexErr = codexcli.Find(ctx, codexcli.Options{Path: path})
+	})
+	return s.codex, s.codexErr
 }
 
 // New builds the services for the Codex home in the environment.
