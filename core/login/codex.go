@@ -3,23 +3,41 @@ package login
 import (
 	"context"
 	"errors"
-	"os/exec"
 
+	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/appserver"
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/codexcli"
 )
 
-// FindCodex returns the Codex CLI's path. Until the finder that also looks
-// where a desktop app's PATH does not reach (npm's prefix, nvm, Homebrew,
-// a path set in Settings) replaces it, it looks on PATH.
-var FindCodex = func() (string, error) { return exec.LookPath("codex") }
+// FindCodex, when set (tests), replaces the search for the Codex CLI.
+var FindCodex func() (string, error)
+
+// findCodex returns the Codex CLI's path: the one set in Settings, else
+// the one on PATH or in the usual install folders (core/codexcli). It
+// looks again each time, unlike CodexCLI, so that a Codex installed while
+// the app runs is found at the next try.
+func (s *Service) findCodex(ctx context.Context) (string, error) {
+	if FindCodex != nil {
+		return FindCodex()
+	}
+	path, _ := appdata.Preferences()[appdata.PrefCodexPath].(string)
+	cli, err := codexcli.Find(ctx, codexcli.Options{Path: path})
+	if err != nil {
+		return "", err
+	}
+	return cli.Path, nil
+}
 
 // appServer returns the options for a Codex app-server with this process's
 // environment (CODEX_HOME and the proxy settings pass through).
-func (s *Service) appServer() (appserver.Options, error) {
-	codex, err := FindCodex()
-	if err != nil || codex == "" {
+func (s *Service) appServer(ctx context.Context) (appserver.Options, error) {
+	codex, err := s.findCodex(ctx)
+	switch {
+	case errors.Is(err, codexcli.ErrNotFound) || err == nil && codex == "":
 		return appserver.Options{}, appserver.ErrNoCodex
+	case err != nil:
+		return appserver.Options{}, &appserver.LoginError{Kind: appserver.KindNoCodex, Detail: err.Error()}
 	}
 	return appserver.Options{Codex: codex, ClientVersion: s.version}, nil
 }
@@ -28,7 +46,7 @@ func (s *Service) appServer() (appserver.Options, error) {
 // stores the tokens where its config says. Without a Codex CLI the error
 // is appserver.ErrNoCodex, which says how to install it.
 func (s *Service) SignIn(ctx context.Context, flow appserver.Flow) (*appserver.SignIn, error) {
-	opts, err := s.appServer()
+	opts, err := s.appServer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +55,7 @@ func (s *Service) SignIn(ctx context.Context, flow appserver.Flow) (*appserver.S
 
 // SignOut has Codex remove its login from every store it used.
 func (s *Service) SignOut(ctx context.Context) error {
-	opts, err := s.appServer()
+	opts, err := s.appServer(ctx)
 	if err != nil {
 		return err
 	}
@@ -50,7 +68,7 @@ func (s *Service) SignOut(ctx context.Context) error {
 // Codex CLI it returns auth.ErrCodexUnavailable, and the Refresher refreshes
 // under Codex's locks itself.
 func (s *Service) refreshThroughCodex(ctx context.Context) error {
-	opts, err := s.appServer()
+	opts, err := s.appServer(ctx)
 	if err != nil {
 		return auth.ErrCodexUnavailable
 	}
