@@ -62,7 +62,7 @@ func runLogin(ctx context.Context, args []string, env Env) int {
 func signedInAs(a appserver.Account) string {
 	switch {
 	case a.Email != "" && a.Plan != "" && a.Plan != "unknown":
-		return fmt.Sprintf("Signed in as %s (%s).", a.Email, a.Plan)
+		return fmt.Sprintf("Signed in as %s (%s).", a.Email, auth.PlanName(a.Plan))
 	case a.Email != "":
 		return fmt.Sprintf("Signed in as %s.", a.Email)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 // loginWorld is a user whose real Codex (found on PATH, as a user's would
 // be) goes through the proxy to the fakes.
 type loginWorld struct {
+	proxy  *codexfake.Proxy
 	openai *codexfake.OpenAI
 	user   *codexfake.User
 	env    []string // for codextray
@@ -48,7 +50,7 @@ func newLoginWorld(t *testing.T) *loginWorld {
 			env = append(env, kv)
 		}
 	}
-	return &loginWorld{openai: o, user: u, env: env}
+	return &loginWorld{proxy: p, openai: o, user: u, env: env}
 }
 
 // loginRun is a running `codextray login`.
@@ -167,8 +169,8 @@ func TestLoginDeviceCode(t *testing.T) {
 	}
 	w.openai.SetDeviceAnswer(codexfake.DeviceAuthorized)
 	rest, code := r.wait(t)
-	if code != ExitOK || !strings.Contains(rest, "Signed in as "+w.openai.Email) {
-		t.Fatalf("exit %d, want 0 and \"Signed in as %s\"; stdout:\n%s\nstderr:\n%s", code, w.openai.Email, rest, r.stderr)
+	if code != ExitOK || !strings.Contains(rest, "Signed in as "+w.openai.Email+" (Plus).") {
+		t.Fatalf("exit %d, want 0 and \"Signed in as %s (Plus).\"; stdout:\n%s\nstderr:\n%s", code, w.openai.Email, rest, r.stderr)
 	}
 	// Codex wrote the login, and codextray status sees it.
 	outS, errS, codeS := runCodextray(t, w.env, "status", "--json")
@@ -247,5 +249,35 @@ func TestLoginUsage(t *testing.T) {
 	_, errs, code := runCodextray(t, nil, "login", "--device", "--browser")
 	if code != ExitUsage {
 		t.Fatalf("login --device --browser: exit %d, want 2: %s", code, errs)
+	}
+}
+
+func TestLoginBrowser(t *testing.T) {
+	w := newLoginWorld(t)
+	r := w.start(t, "--browser")
+	out := r.until(t, "https://auth.openai.com/oauth/authorize")
+	var authURL string
+	for _, l := range strings.Split(out, "\n") {
+		if s := strings.TrimSpace(l); strings.HasPrefix(s, "https://auth.openai.com/oauth/authorize") {
+			authURL = s
+		}
+	}
+	// The user's browser: auth.openai.com sends it back to Codex's
+	// callback on this machine.
+	browser := w.proxy.Client()
+	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := browser.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = (&http.Client{Timeout: 20 * time.Second}).Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	rest, code := r.wait(t)
+	if code != ExitOK || !strings.Contains(rest, "Signed in as "+w.openai.Email) {
+		t.Fatalf("exit %d; stdout:\n%s\nstderr:\n%s", code, rest, r.stderr)
 	}
 }
