@@ -230,7 +230,7 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		}
 		if result != nil && len(r.Result) > 0 {
 			if err := json.Unmarshal(r.Result, result); err != nil {
-				return fmt.Errorf("Codex answered %s with something Codex Tray cannot read: %w", method, err)
+				return fmt.Errorf("the answer of Codex's app-server to %s cannot be read: %w", method, err)
 			}
 		}
 		return nil

@@ -15,7 +15,7 @@ import (
 var ErrCodexUnavailable = errors.New("no Codex CLI to refresh the login with")
 
 // ErrCodexSignedOut: Codex reports no usable login after its refresh.
-var ErrCodexSignedOut = fmt.Errorf("Codex could not refresh the login and needs a new sign-in: %w", ErrLoginNeeded)
+var ErrCodexSignedOut = fmt.Errorf("the login could not be refreshed by Codex and needs a new sign-in: %w", ErrLoginNeeded)
 
 // viaCodex reports whether the refresh of the login in s goes through
 // Codex's own code (Refresher.ViaCodex) rather than under Codex's locks:
@@ -75,7 +75,7 @@ func (r *Refresher) routeRefresh(ctx context.Context, seen *Document, reason str
 		return RefreshResult{Doc: s.Doc}, re
 	}
 	if err == nil {
-		err = errors.New("Codex did not refresh the login")
+		err = errors.New("the login did not change after Codex's refresh")
 	}
 	// The token may have been spent: never post it ourselves now.
 	return RefreshResult{Doc: s.Doc}, &RefreshError{Message: "Codex could not refresh the login (" + err.Error() + "). Try again in a moment.", Cause: err}

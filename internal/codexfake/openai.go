@@ -55,7 +55,6 @@ type OpenAI struct {
 	polled        chan struct{}
 	exchanged     chan struct{}
 	noOrigin      bool
-	usercodeHang  chan struct{}
 	tokenExchange int
 }
 
