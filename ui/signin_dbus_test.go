@@ -266,3 +266,51 @@ func TestReloginNotificationOpensSignIn(t *testing.T) {
 	waitFor(t, "the window host to exit", func() bool { return !e.hostRunning() })
 	checkRaceReports(t, e.raceLog)
 }
+
+func TestQuitDuringSignInEndsAppServer(t *testing.T) {
+	codex := codexfake.RealCodex(t)
+	e := newTrayEnv(t)
+	e.startWatcher(t)
+	ca, err := codexfake.NewCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := codexfake.NewOpenAI()
+	proxy := codexfake.StartProxy(t, ca, fake, codexfake.AuthHost, codexfake.ChatGPTHost)
+	bin := t.TempDir()
+	if err := os.Symlink(codex, filepath.Join(bin, "codex")); err != nil {
+		t.Fatal(err)
+	}
+	e.extraEnv = append(proxy.Env(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	exited := e.startApp(t)
+	menuObj := menuOf(t, e.conn, trayItem(t, e.conn))
+	waitFor(t, "the signed-out line", func() bool { return getLayout(t, menuObj).find("Not signed in to Codex") != nil })
+	clickForWindow(t, menuObj, "Sign in again…", signInTitle)
+	select {
+	case <-fake.Polled():
+	case <-time.After(trayTestWithin):
+		t.Fatal("Codex never polled the device code")
+	}
+	appServer := codexProcesses(e.app.Process.Pid)
+	if len(appServer) == 0 {
+		t.Fatal("no Codex app-server under the app while the sign-in runs")
+	}
+	click(t, menuObj, getLayout(t, menuObj), "Quit")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the app exited with %v after Quit", err)
+		}
+	case <-time.After(trayTestWithin):
+		t.Fatal("the app did not exit after Quit")
+	}
+	waitFor(t, "the app-server to end with the app", func() bool {
+		for _, pid := range appServer {
+			if codexfake.Alive(pid) {
+				return false
+			}
+		}
+		return true
+	})
+	checkRaceReports(t, e.raceLog)
+}
