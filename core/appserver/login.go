@@ -22,6 +22,14 @@ const (
 // CodeLifetime is how long a device code can be entered (codex-today.md §5).
 const CodeLifetime = 15 * time.Minute
 
+// codeLifetime and expiryGrace time a sign-in out (variables for tests):
+// Codex gives up on a code itself when it expires; Codex Tray ends the
+// sign-in expiryGrace later if it has not.
+var (
+	codeLifetime = CodeLifetime
+	expiryGrace  = 30 * time.Second
+)
+
 // Prompt is what the user has to do to finish a sign-in.
 type Prompt struct {
 	Flow     Flow
@@ -80,7 +88,7 @@ func StartSignIn(ctx context.Context, opts Options, flow Flow) (*SignIn, error) 
 		return nil, err
 	}
 	s := &SignIn{c: c, loginID: res.LoginID, cancel: cancel, done: make(chan struct{})}
-	s.Prompt = Prompt{Flow: flow, URL: res.VerificationURL, UserCode: res.UserCode, ExpiresAt: started.Add(CodeLifetime)}
+	s.Prompt = Prompt{Flow: flow, URL: res.VerificationURL, UserCode: res.UserCode, ExpiresAt: started.Add(codeLifetime)}
 	if flow == Browser {
 		s.Prompt.URL = res.AuthURL
 	}
@@ -111,7 +119,7 @@ type loginCompleted struct {
 func (s *SignIn) wait(ctx context.Context) {
 	defer close(s.done)
 	defer s.cancel()
-	expiry := time.NewTimer(time.Until(s.Prompt.ExpiresAt) + 30*time.Second)
+	expiry := time.NewTimer(time.Until(s.Prompt.ExpiresAt) + expiryGrace)
 	defer expiry.Stop()
 	var completed *loginCompleted
 	notes := s.c.Notifications()
