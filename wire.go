@@ -119,8 +119,8 @@ func (s *services) chatDeps() chatwin.Deps {
 		WindowPosition: platform.WindowPosition,
 		MoveWindow:     platform.MoveWindow,
 		// Fyne's clipboard is text only: an image comes from the system's tools.
-		ClipboardImage: func() (chat.Attachment, error) {
-			name, data, err := platform.ClipboardImage(context.Background())
+		ClipboardImage: func(ctx context.Context) (chat.Attachment, error) {
+			name, data, err := platform.ClipboardImage(ctx)
 			if err != nil {
 				return chat.Attachment{}, err
 			}

@@ -1,8 +1,10 @@
 package chatwin
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -150,6 +152,10 @@ func (w *Window) onEffortChosen(e string) {
 	w.changed(func(s *chatState) { s.effort = e })
 }
 
+// clipboardWithin bounds reading an image from the system's clipboard
+// tools.
+const clipboardWithin = 10 * time.Second
+
 // onShortcut handles the window's shortcuts while the composer has focus.
 func (w *Window) onShortcut(s fyne.Shortcut) bool {
 	switch sc := s.(type) {
@@ -171,7 +177,11 @@ func (w *Window) onShortcut(s fyne.Shortcut) bool {
 		if strings.TrimSpace(text) == "" && w.deps.ClipboardImage != nil {
 			w.changed(func(s *chatState) { s.loading++ })
 			go func() {
-				a, err := w.deps.ClipboardImage()
+				// The window owns the read: it ends when the window closes,
+				// and within clipboardWithin.
+				ctx, cancel := context.WithTimeout(w.ctx, clipboardWithin)
+				defer cancel()
+				a, err := w.deps.ClipboardImage(ctx)
 				w.changed(func(s *chatState) {
 					s.loading--
 					if err != nil {

@@ -155,17 +155,22 @@ func (w *Window) onDelete(id int64) {
 	}()
 }
 
-// expireUndo makes a deletion final once its Undo is gone; any goroutine.
+// expireUndo makes a deletion final once its undo time is over, then
+// takes the Undo away: the banner stays until nothing can bring the
+// conversation back. Any goroutine.
 func (w *Window) expireUndo(h History, del *chatDeleted) {
-	still := false
+	w.mu.Lock()
+	still := w.state.side.deleted == del
+	w.mu.Unlock()
+	if !still || w.ctx.Err() != nil {
+		return
+	}
+	_ = h.Purge(w.ctx, del.at.Add(time.Millisecond))
 	w.changed(func(s *chatState) {
 		if s.side.deleted == del {
-			s.side.deleted, still = nil, true
+			s.side.deleted = nil
 		}
 	})
-	if still && w.ctx.Err() == nil {
-		_ = h.Purge(w.ctx, del.at.Add(time.Millisecond))
-	}
 }
 
 func (w *Window) onUndoDelete() {

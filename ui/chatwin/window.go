@@ -31,7 +31,7 @@ type Deps struct {
 	LoadFile func(path string) (chat.Attachment, error)
 	// ClipboardImage returns the image on the clipboard, for a paste when
 	// the clipboard holds no text; nil pastes text only.
-	ClipboardImage func() (chat.Attachment, error)
+	ClipboardImage func(ctx context.Context) (chat.Attachment, error)
 	// SignIn opens a terminal running `codex login`.
 	SignIn func() error
 	// OpenHistory opens the saved conversations (chat.OpenHistory in the
