@@ -21,12 +21,20 @@ func (s *Service) findCodex(ctx context.Context) (string, error) {
 	if FindCodex != nil {
 		return FindCodex()
 	}
-	path, _ := appdata.Preferences()[appdata.PrefCodexPath].(string)
-	cli, err := codexcli.Find(ctx, codexcli.Options{Path: path})
+	cli, err := codexcli.Find(ctx, codexcli.Options{Path: settingsCodexPath()})
 	if err != nil {
 		return "", err
 	}
 	return cli.Path, nil
+}
+
+// settingsCodexPath is the Codex CLI's path set in Settings, "" when none.
+func settingsCodexPath() string {
+	path, err := appdata.PreferencesPath()
+	if err != nil {
+		return ""
+	}
+	return appdata.OpenPrefs(path).String(appdata.PrefCodexPath)
 }
 
 // appServer returns the options for a Codex app-server with this process's
