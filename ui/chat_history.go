@@ -26,6 +26,7 @@ import (
 type ChatHistory interface {
 	chat.Recorder
 	Recovered() string
+	OnProblem(func(string))
 	OnChange(func())
 	Current() int64
 	SetCurrent(id int64, session string)
@@ -234,6 +235,7 @@ func (w *ChatWindow) openHistory() {
 	if msg := h.Recovered(); msg != "" {
 		w.notice(msg)
 	}
+	h.OnProblem(w.notice) // not saving (read-only, busy, disk full): said once
 	_ = h.Purge(w.ctx, time.Now()) // deletions a quit left without their purge
 	h.SetCurrent(0, w.conv.Session())
 	h.OnChange(w.reloadSide)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"sync"
@@ -24,6 +25,10 @@ type History struct {
 	session  string // the backend session id of the conversation shown
 	turnConv int64  // the conversation the last user message went to
 	onChange func()
+	// onProblem shows a sentence to the user; problem is the one shown
+	// last, so that a failing history is said once, not at every turn.
+	onProblem func(string)
+	problem   string
 }
 
 // OpenHistory opens the history database at path (history.DefaultPath of
@@ -48,6 +53,44 @@ func (h *History) Close() error { return h.store.Close() }
 // Recovered is the sentence saying a corrupt database was moved aside; ""
 // when it was not.
 func (h *History) Recovered() string { return h.store.Recovered }
+
+// OnProblem sets what shows the user, once, that conversations are not
+// being saved (the database is read-only, busy, or the disk is full) while
+// the chat goes on answering; f is called from any goroutine. A read-only
+// database is said at once. After a save succeeds again, a new failure is
+// said again.
+func (h *History) OnProblem(f func(string)) {
+	h.mu.Lock()
+	h.onProblem = f
+	h.mu.Unlock()
+	if ro := h.store.ReadOnly; ro != "" {
+		h.report(errors.New(ro))
+	}
+}
+
+// report tells the user, once, that saving failed; nil says it works again.
+func (h *History) report(err error) {
+	h.mu.Lock()
+	if err == nil {
+		h.problem = ""
+		h.mu.Unlock()
+		return
+	}
+	if h.problem != "" || h.onProblem == nil {
+		h.mu.Unlock()
+		return
+	}
+	var msg string
+	if ro := h.store.ReadOnly; ro != "" {
+		msg = ro
+	} else {
+		msg = fmt.Sprintf("This conversation is not being saved: %v. The chat still answers.", err)
+	}
+	h.problem = msg
+	f := h.onProblem
+	h.mu.Unlock()
+	f(msg)
+}
 
 // OnChange sets what is called (from any goroutine) when a conversation is
 // started or a turn ends, so that a list can be read again.
@@ -92,6 +135,7 @@ func (h *History) User(m Message) error {
 	if id == 0 {
 		var err error
 		if id, err = h.store.StartConversation(ctx, m.Text, session); err != nil {
+			h.report(err)
 			return err
 		}
 		started = true
@@ -108,6 +152,7 @@ func (h *History) User(m Message) error {
 	}
 	_, err := h.store.AddMessage(ctx, history.Message{ConversationID: id, Role: "user", Text: m.Text,
 		Model: m.Model, Effort: m.Effort, Attachments: att})
+	h.report(err)
 	if started || err == nil {
 		h.changed()
 	}
@@ -125,6 +170,7 @@ func (h *History) BeginAnswer(model, effort string) (AnswerRecorder, error) {
 	}
 	d, err := h.store.BeginAnswer(context.Background(), id, model, effort)
 	if err != nil {
+		h.report(err)
 		return nil, err
 	}
 	return &historyAnswer{h: h, d: d}, nil
@@ -147,6 +193,7 @@ func (a *historyAnswer) Finish(state State, problem string, usage provider.Usage
 		st, u = history.StateFailed, ""
 	}
 	err := a.d.Finish(context.Background(), st, problem, u, history.ItemsJSON(items))
+	a.h.report(err)
 	a.h.changed()
 	return err
 }

@@ -56,6 +56,7 @@ type Store struct {
 	// ones are not saved. Every write then fails with ErrReadOnly.
 	ReadOnly string
 }
+
 // Conversation is one conversation in the sidebar.
 type Conversation struct {
 	ID        int64     `json:"id"`
@@ -177,6 +178,10 @@ func dsn(path string, mode openMode) string {
 	case modeReadWrite:
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// A transaction takes the write lock when it begins, waiting for
+		// it: a deferred one that reads first and then writes fails at once
+		// (SQLITE_BUSY, no wait) when another process wrote meanwhile.
+		q.Set("_txlock", "immediate")
 	case modeReadOnly:
 		q.Set("mode", "ro")
 	case modeImmutable:
