@@ -81,8 +81,15 @@ func (r *chatRecord) begin(ctx context.Context, env Env, req *provider.TurnReque
 	if r.store.ReadOnly != "" {
 		return // said when the history was opened
 	}
+	started := r.conv.ID == 0
 	if err := r.record(ctx, req, prompt, att); err != nil {
 		fmt.Fprintln(env.Stderr, "codextray chat: warning: not recording this turn in the history:", err)
+		if started && r.conv.ID != 0 {
+			// Begun but not recorded: hide the empty conversation rather
+			// than offer to continue it.
+			_ = r.store.Delete(context.WithoutCancel(ctx), r.conv.ID)
+			r.conv.ID = 0
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -113,9 +114,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, classify("cannot create the history folder "+dir, err)
 	}
 	keepPrivate(dir, path)
-	s, err := open(ctx, path, modeReadWrite)
+	// SQLite opens a file it cannot write read-only without a word, and
+	// every save would then fail: find out first.
+	err := writable(path)
+	var s *Store
 	if err == nil {
-		return s, nil
+		if s, err = open(ctx, path, modeReadWrite); err == nil {
+			return s, nil
+		}
 	}
 	var newer *newerSchemaError
 	if errors.As(err, &newer) {
@@ -127,7 +133,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		if rerr != nil {
 			return nil, err
 		}
-		ro.ReadOnly = fmt.Sprintf("The history database %s is read-only (%s): saved conversations are shown, but new ones are not saved. Make the file and its folder writable to save them again.", path, shortErr(err))
+		ro.ReadOnly = fmt.Sprintf("The history database %s is read-only: saved conversations are shown, but new ones are not saved. Make the file and its folder writable to save them again.", path)
 		return ro, nil
 	case !reportedCorrupt(err):
 		return nil, err
@@ -231,6 +237,19 @@ func openReadOnly(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return open(ctx, path, modeImmutable)
+}
+
+// writable opens path for writing, creating nothing: an error of kind
+// ErrReadOnly when the file cannot be written.
+func writable(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // SQLite creates it, or says why not
+		}
+		return classify("cannot write the history database "+path, err)
+	}
+	return f.Close()
 }
 
 // keepPrivate makes the history's folder 0700 and the database with its
