@@ -29,6 +29,9 @@ type History struct {
 	// last, so that a failing history is said once, not at every turn.
 	onProblem func(string)
 	problem   string
+	// userLost: the last user message was not saved, so its answer is not
+	// either (an answer without its question would mislead a continuation).
+	userLost bool
 }
 
 // OpenHistory opens the history database at path (history.DefaultPath of
@@ -68,7 +71,8 @@ func (h *History) OnProblem(f func(string)) {
 	}
 }
 
-// report tells the user, once, that saving failed; nil says it works again.
+// report tells the user, once, that saving failed; nil says it works again
+// (a user message was saved).
 func (h *History) report(err error) {
 	h.mu.Lock()
 	if err == nil {
@@ -135,6 +139,9 @@ func (h *History) User(m Message) error {
 	if id == 0 {
 		var err error
 		if id, err = h.store.StartConversation(ctx, m.Text, session); err != nil {
+			h.mu.Lock()
+			h.userLost = true
+			h.mu.Unlock()
 			h.report(err)
 			return err
 		}
@@ -152,7 +159,18 @@ func (h *History) User(m Message) error {
 	}
 	_, err := h.store.AddMessage(ctx, history.Message{ConversationID: id, Role: "user", Text: m.Text,
 		Model: m.Model, Effort: m.Effort, Attachments: att})
-	h.report(err)
+	if err != nil && started {
+		// Started but its first message lost: hide the empty conversation;
+		// the next message starts one again.
+		_ = h.store.Delete(ctx, id)
+		h.mu.Lock()
+		h.current, h.turnConv = 0, 0
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	h.userLost = err != nil
+	h.mu.Unlock()
+	h.report(err) // a saved question says saving works again
 	if started || err == nil {
 		h.changed()
 	}
@@ -163,9 +181,9 @@ func (h *History) User(m Message) error {
 // user message (a retry: the conversation shown).
 func (h *History) BeginAnswer(model, effort string) (AnswerRecorder, error) {
 	h.mu.Lock()
-	id := h.turnConv
+	id, lost := h.turnConv, h.userLost
 	h.mu.Unlock()
-	if id == 0 {
+	if id == 0 || lost {
 		return nil, fmt.Errorf("no conversation to save the answer in")
 	}
 	d, err := h.store.BeginAnswer(context.Background(), id, model, effort)
@@ -193,7 +211,9 @@ func (a *historyAnswer) Finish(state State, problem string, usage provider.Usage
 		st, u = history.StateFailed, ""
 	}
 	err := a.d.Finish(context.Background(), st, problem, u, history.ItemsJSON(items))
-	a.h.report(err)
+	if err != nil {
+		a.h.report(err)
+	}
 	a.h.changed()
 	return err
 }

@@ -15,9 +15,9 @@ const SaveInterval = time.Second
 // MaxAnswerBytes is the most the history keeps of one answer's text, and
 // of its reasoning: an endless stream must not fill the disk. What comes
 // after is dropped and CutMarker is stored in its place. Real answers are
-// far smaller (a long one is tens of KB); the stream itself is capped in
-// core/provider, at least this high, so this cap is only reached if that
-// one is raised.
+// far smaller (a long one is tens of KB). The stream's own size cap (in
+// core/provider) bounds memory and time; this one bounds the disk whatever
+// that one is.
 const MaxAnswerBytes = 4 << 20
 
 // CutMarker ends an answer cut at MaxAnswerBytes.
