@@ -49,7 +49,7 @@ func (s *Store) BeginAnswer(ctx context.Context, conversationID int64, model, ef
 	}
 	m.ID = id
 	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET writer_pid = ? WHERE id = ?`, os.Getpid(), id); err != nil {
-		return nil, classify("cannot save the answer", err)
+		return nil, s.classify("cannot save the answer", err)
 	}
 	d := &Draft{store: s, msg: m, stop: make(chan struct{}), done: make(chan struct{})}
 	go d.saveLoop()

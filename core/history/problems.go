@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -65,6 +66,27 @@ func classify(what string, err error) error {
 		return err
 	}
 	return &storeError{what: what, kind: kindOf(err), err: err}
+}
+
+// classify is classifyAt for the store's database.
+func (s *Store) classify(what string, err error) error { return classifyAt(s.path, what, err) }
+
+// classifyAt is classify for an operation on the database at path: a
+// disk I/O error while its disk has (almost) no space left is a full disk.
+// SQLite says SQLITE_FULL only when a write comes up short; growing the
+// shared-memory file on a full disk fails as an I/O error instead.
+func classifyAt(path, what string, err error) error {
+	err = classify(what, err)
+	var se *storeError
+	if errors.As(err, &se) && se.kind == nil && isIOErr(se.err) && lowOnSpace(filepath.Dir(path)) {
+		se.kind = ErrDiskFull
+	}
+	return err
+}
+
+func isIOErr(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_IOERR
 }
 
 // kindOf tells busy, read-only and full-disk failures, from SQLite's result

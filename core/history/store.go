@@ -203,7 +203,7 @@ func dsn(path string, mode openMode) string {
 func open(ctx context.Context, path string, mode openMode) (*Store, error) {
 	db, err := sql.Open("sqlite", dsn(path, mode))
 	if err != nil {
-		return nil, classify("cannot open the history database "+path, err)
+		return nil, classifyAt(path, "cannot open the history database "+path, err)
 	}
 	var check string
 	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil || check != "ok" {
@@ -211,7 +211,7 @@ func open(ctx context.Context, path string, mode openMode) (*Store, error) {
 		if err == nil {
 			return nil, &corruptError{check}
 		}
-		return nil, classify("cannot read the history database "+path, err)
+		return nil, classifyAt(path, "cannot read the history database "+path, err)
 	}
 	if err := migrate(ctx, db, mode != modeReadWrite); err != nil {
 		db.Close()
@@ -219,7 +219,7 @@ func open(ctx context.Context, path string, mode openMode) (*Store, error) {
 		if errors.As(err, &newer) {
 			return nil, err
 		}
-		return nil, classify("cannot update the history database "+path, err)
+		return nil, classifyAt(path, "cannot update the history database "+path, err)
 	}
 	return &Store{db: db, path: path}, nil
 }
@@ -308,7 +308,7 @@ func (s *Store) StartConversation(ctx context.Context, firstMessage, sessionID s
 	t := now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO conversations(title, created_at, updated_at, session_id) VALUES (?, ?, ?, ?)`, titleFrom(firstMessage), t, t, sessionID)
 	if err != nil {
-		return 0, classify("cannot save the conversation", err)
+		return 0, s.classify("cannot save the conversation", err)
 	}
 	return res.LastInsertId()
 }
@@ -339,16 +339,16 @@ func (s *Store) Purge(ctx context.Context, before time.Time) error {
 		return nil // nothing can be purged; the deleted stay hidden
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?`, ms(before)); err != nil {
-		return classify("cannot purge deleted conversations", err)
+		return s.classify("cannot purge deleted conversations", err)
 	}
 	_, err := s.db.ExecContext(ctx, `DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM attachments)`)
-	return classify("cannot purge deleted conversations", err)
+	return s.classify("cannot purge deleted conversations", err)
 }
 
 func (s *Store) exec1(ctx context.Context, q string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
-		return classify("cannot change the conversation", err)
+		return s.classify("cannot change the conversation", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
@@ -368,7 +368,7 @@ func (s *Store) Conversations(ctx context.Context, limit, offset int) ([]Convers
 		(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)
 		FROM conversations c WHERE c.deleted_at IS NULL ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
-		return nil, classify("cannot list the conversations", err)
+		return nil, s.classify("cannot list the conversations", err)
 	}
 	defer rows.Close()
 	var out []Conversation
@@ -395,7 +395,7 @@ func (s *Store) Conversation(ctx context.Context, id int64) (Conversation, []Mes
 		return c, nil, ErrNotFound
 	}
 	if err != nil {
-		return c, nil, classify("cannot read the conversation", err)
+		return c, nil, s.classify("cannot read the conversation", err)
 	}
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, role, text, reasoning, model, effort, usage, state, error, items, created_at, updated_at, writer_pid
@@ -451,7 +451,7 @@ func (s *Store) AddMessage(ctx context.Context, m Message) (int64, error) {
 		m.State = StateComplete
 	}
 	id, err := s.addMessage(ctx, m)
-	return id, classify("cannot save the message", err)
+	return id, s.classify("cannot save the message", err)
 }
 
 func (s *Store) addMessage(ctx context.Context, m Message) (int64, error) {
@@ -491,14 +491,14 @@ func (s *Store) addMessage(ctx context.Context, m Message) (int64, error) {
 // message marked streaming, with a fresh timestamp).
 func (s *Store) SaveProgress(ctx context.Context, id int64, text, reasoning string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE messages SET text = ?, reasoning = ?, updated_at = ? WHERE id = ?`, text, reasoning, now(), id)
-	return classify("cannot save the answer", err)
+	return s.classify("cannot save the answer", err)
 }
 
 // touch keeps a streaming answer marked as alive without rewriting its
 // text (and its search index).
 func (s *Store) touch(ctx context.Context, id int64) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE messages SET updated_at = ? WHERE id = ?`, now(), id)
-	return classify("cannot save the answer", err)
+	return s.classify("cannot save the answer", err)
 }
 
 // Finish stores a message's final text and state.
@@ -507,8 +507,8 @@ func (s *Store) Finish(ctx context.Context, m Message) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE messages SET text = ?, reasoning = ?, usage = ?, state = ?, error = ?, items = ?, updated_at = ? WHERE id = ?`,
 		m.Text, m.Reasoning, m.Usage, m.State, m.Error, m.Items, t, m.ID)
 	if err != nil {
-		return classify("cannot save the answer", err)
+		return s.classify("cannot save the answer", err)
 	}
 	_, err = s.db.ExecContext(ctx, `UPDATE conversations SET updated_at = ? WHERE id = ?`, t, m.ConversationID)
-	return classify("cannot save the answer", err)
+	return s.classify("cannot save the answer", err)
 }
