@@ -119,7 +119,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	err := writable(path)
 	var s *Store
 	if err == nil {
-		if s, err = open(ctx, path, modeReadWrite); err == nil {
+		if s, err = openWaiting(ctx, path); err == nil {
 			return s, nil
 		}
 	}
@@ -223,6 +223,28 @@ func open(ctx context.Context, path string, mode openMode) (*Store, error) {
 	}
 	return &Store{db: db, path: path}, nil
 }
+
+// openWaiting opens path read-write, trying again while it is busy until
+// BusyTimeout has passed. SQLite waits on a lock by itself (busy_timeout)
+// except where waiting could deadlock, as when a new database is put in
+// WAL mode while another process creates it: it then answers busy at once.
+func openWaiting(ctx context.Context, path string) (*Store, error) {
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		s, err := open(ctx, path, modeReadWrite)
+		if err == nil || !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(busyRetry):
+		}
+	}
+}
+
+// busyRetry is how often openWaiting tries again.
+const busyRetry = 20 * time.Millisecond
 
 // openReadOnly opens a database that cannot be written, to show what it
 // holds: with SQLite's mode=ro, or, when even that needs to write (a WAL
