@@ -371,3 +371,37 @@ func TestExportRefusesPlantedLinks(t *testing.T) {
 		t.Errorf("temporary files left: %v", m)
 	}
 }
+
+// A real database with a damaged page (not junk): SQLite reports it
+// corrupt, the integrity check confirms, it is set aside byte for byte.
+func TestDamagedPageIsSetAsideWhole(t *testing.T) {
+	s, path := openTemp(t)
+	for i := 0; i < 50; i++ {
+		id, err := s.NewConversation(ctx, fmt.Sprintf("conversation %d", i))
+		must(t, err)
+		_, err = s.AddMessage(ctx, Message{ConversationID: id, Role: "user", Text: strings.Repeat("words ", 300)})
+		must(t, err)
+	}
+	s.Close()
+	data, err := os.ReadFile(path)
+	must(t, err)
+	if len(data) < 8*4096 {
+		t.Fatalf("database of %d bytes is too small to damage a page", len(data))
+	}
+	copy(data[4*4096:], bytes.Repeat([]byte{0xA5}, 4096)) // a b-tree page turned to noise
+	must(t, os.WriteFile(path, data, 0o600))
+
+	s2, err := Open(ctx, path)
+	must(t, err)
+	defer s2.Close()
+	if !strings.Contains(s2.Recovered, "damaged") {
+		t.Fatalf("recovered = %q", s2.Recovered)
+	}
+	m, _ := filepath.Glob(path + ".corrupt-*Z") // not its -wal and -shm
+	if len(m) != 1 {
+		t.Fatalf("backups: %v", m)
+	}
+	if kept, _ := os.ReadFile(m[0]); !bytes.Equal(kept, data) {
+		t.Error("the damaged database was not kept as it was")
+	}
+}

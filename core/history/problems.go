@@ -89,6 +89,15 @@ func isIOErr(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_IOERR
 }
 
+// causeOf is SQLite's own error inside a classified one.
+func causeOf(err error) error {
+	var se *storeError
+	if errors.As(err, &se) {
+		return se.err
+	}
+	return err
+}
+
 // kindOf tells busy, read-only and full-disk failures, from SQLite's result
 // code or the system's.
 func kindOf(err error) error {

@@ -143,13 +143,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	aside, merr := setAside(path)
 	if merr != nil {
-		return nil, fmt.Errorf("the history database %s is damaged (%v) and could not be set aside: %w; nothing was changed", path, shortErr(err), merr)
+		return nil, fmt.Errorf("the history database %s is damaged (%v) and could not be set aside: %w; nothing was changed", path, shortErr(causeOf(err)), merr)
 	}
 	s, err2 := open(ctx, path, modeReadWrite)
 	if err2 != nil {
 		return nil, fmt.Errorf("the damaged history database was set aside as %s, but a new one cannot be started: %w", aside, err2)
 	}
-	s.Recovered = fmt.Sprintf("The history database was damaged (%s). It was kept as %s and a new one was started.", shortErr(err), aside)
+	s.Recovered = fmt.Sprintf("The history database was damaged (%s). It was moved to %s, where it is kept, and a new one was started.", shortErr(causeOf(err)), aside)
 	return s, nil
 }
 
