@@ -296,8 +296,9 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	for _, name := range []string{path, path + "-wal", path + "-shm"} {
 		_ = os.Chmod(name, 0o644)
 	}
-	s, err = Open(ctx, path)
+	s2, err := Open(ctx, path)
 	must(t, err)
+	defer s2.Close()
 	for _, name := range []string{path, path + "-wal", path + "-shm"} {
 		if fi, err := os.Stat(name); err == nil && fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s stayed %v", filepath.Base(name), fi.Mode().Perm())
