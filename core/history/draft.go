@@ -15,13 +15,14 @@ const SaveInterval = time.Second
 // MaxAnswerBytes is the most the history keeps of one answer's text, and
 // of its reasoning: an endless stream must not fill the disk. What comes
 // after is dropped and CutMarker is stored in its place. Real answers are
-// far smaller (a long one is tens of KB). The stream's own size cap (in
-// core/provider) bounds memory and time; this one bounds the disk whatever
-// that one is.
-const MaxAnswerBytes = 4 << 20
+// far smaller (a long one is tens of KiB). It matches the stream's own cap
+// on a turn's text (core/provider, 8 MiB by default), so that an answer
+// shown in full is saved in full; this one still bounds the disk if that
+// one is raised.
+const MaxAnswerBytes = 8 << 20
 
 // CutMarker ends an answer cut at MaxAnswerBytes.
-const CutMarker = "\n\n[Codex Tray: the rest of this answer was not saved: it was longer than 4 MiB, the most the history keeps of one answer.]"
+const CutMarker = "\n\n[Codex Tray: the rest of this answer was not saved: it was longer than 8 MiB, the most the history keeps of one answer.]"
 
 // Draft is an assistant answer being streamed. It is saved as it grows, at
 // least once every SaveInterval, and once more when finished; a heartbeat
