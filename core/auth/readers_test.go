@@ -184,7 +184,7 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 				codexDone <- func() error {
 					<-time.After(50 * time.Millisecond) // Codex builds its client and connects
 					codex := f.refresher()
-					tr, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced")
+					tr, _, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced", time.Now().Add(5*time.Second))
 					if err != nil {
 						return err
 					}

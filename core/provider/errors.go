@@ -33,6 +33,10 @@ const (
 	KindStreamEnded      Kind = "stream_ended"            // closed without response.completed
 	KindFailed           Kind = "failed"                  // another response.failed or error event
 	KindProtocol         Kind = "protocol"                // an answer Codex Tray cannot read
+	KindAnswerTooLarge   Kind = "answer_too_large"        // the answer passed MaxAnswerBytes
+	KindAnswerTooLong    Kind = "answer_time_limit"       // the answer took longer than MaxAnswerTime
+	KindEventTooLarge    Kind = "event_too_large"         // one event of the stream passed MaxEventSize
+	KindTimeout          Kind = "timeout"                 // the backend took the request and did not answer
 )
 
 // Error is a failed backend call: a sentence for the user (Message) and the

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -90,6 +92,26 @@ func (Failed) isEvent()                {}
 func (Incomplete) isEvent()            {}
 func (ErrorEvent) isEvent()            {}
 
+// EventTooLargeError: one event of the stream is longer than the limit.
+type EventTooLargeError struct{ Limit int }
+
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("an event of the stream is larger than %s", humanSize(int64(e.Limit)))
+}
+
+// humanSize is n bytes for a sentence: "32 MiB", "512 KiB", "100 bytes".
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // DecodeConfig configures Decode.
 type DecodeConfig struct {
 	MaxEventSize int // default MaxEventSize
@@ -109,6 +131,9 @@ func Decode(r io.Reader, cfg DecodeConfig) iter.Seq2[Event, error] {
 		src := io.MultiReader(r, strings.NewReader("\n\n"))
 		for ev, err := range sse.Read(src, &sse.ReadConfig{MaxEventSize: cfg.MaxEventSize}) {
 			if err != nil {
+				if errors.Is(err, bufio.ErrTooLong) {
+					err = &EventTooLargeError{Limit: cfg.MaxEventSize}
+				}
 				yield(nil, fmt.Errorf("reading the event stream: %w", err))
 				return
 			}
