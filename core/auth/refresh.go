@@ -64,7 +64,7 @@ type Refresher struct {
 	// for connecting, TLS and the answer). Every POST also has the deadline
 	// that LockBudget leaves.
 	HTTP     *http.Client
-	TokenURL string       // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else DefaultTokenURL, when empty
+	TokenURL string // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else DefaultTokenURL, when empty
 	// UserAgent names codextray and its version.
 	UserAgent string
 	// Failures remembers permanent failures across processes; may be nil.
@@ -107,7 +107,6 @@ type Refresher struct {
 // leaves a token server about 13 s to answer, far more than it takes
 // (under a second), and Codex's own lock wait is longer.
 const DefaultLockBudget = 15 * time.Second
-
 
 // Sentences for a refresh whose POST was sent but got no usable answer.
 const (

@@ -44,10 +44,10 @@ const (
 	// DefaultMaxAnswerTime caps one streamed turn, from its request to its
 	// last event: the longest reasoning turns take minutes, not hours.
 	DefaultMaxAnswerTime = 30 * time.Minute
-	DefaultMaxRetries  = 4
-	DefaultRetryBase   = 200 * time.Millisecond
-	ModelsTimeout      = 10 * time.Second
-	ModelsCacheTTL     = 5 * time.Minute
+	DefaultMaxRetries    = 4
+	DefaultRetryBase     = 200 * time.Millisecond
+	ModelsTimeout        = 10 * time.Second
+	ModelsCacheTTL       = 5 * time.Minute
 
 	// MaxEventSize bounds one SSE event: a response.completed carrying the
 	// whole response can be many megabytes.
@@ -76,9 +76,9 @@ type Options struct {
 	// HTTPClient, when set, replaces the client New builds from the
 	// timeouts below (and its deadlines are the caller's).
 	HTTPClient   *http.Client
-	AppVersion   string       // Codex Tray's version, for User-Agent; default "dev"
-	Originator   string       // default DefaultOriginator
-	Instructions string       // default DefaultInstructions
+	AppVersion   string // Codex Tray's version, for User-Agent; default "dev"
+	Originator   string // default DefaultOriginator
+	Instructions string // default DefaultInstructions
 
 	IdleTimeout    time.Duration // between bytes of an answer; default DefaultIdleTimeout
 	HeaderTimeout  time.Duration // from a request sent to its response headers; default DefaultHeaderTimeout
@@ -86,8 +86,8 @@ type Options struct {
 	MaxEventSize   int           // one event of a stream; default MaxEventSize
 	MaxAnswerBytes int64         // the text of one turn; default DefaultMaxAnswerBytes
 	MaxAnswerTime  time.Duration // one streamed turn; default DefaultMaxAnswerTime
-	MaxRetries  int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
-	RetryBase   time.Duration // first backoff; default DefaultRetryBase
+	MaxRetries     int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
+	RetryBase      time.Duration // first backoff; default DefaultRetryBase
 
 	// CacheDir holds the model cache; default os.UserCacheDir()/codextray.
 	// "-" disables the disk cache.

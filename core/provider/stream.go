@@ -47,8 +47,8 @@ type Stream struct {
 	delivered bool  // an event past response.created reached the caller
 	textBytes int64 // answer and reasoning text so far, against MaxAnswerBytes
 	cur       Event
-	err        error
-	done       bool
+	err       error
+	done      bool
 
 	rateLimits  RateLimits
 	servedModel string
