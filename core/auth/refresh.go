@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/codextray/codextray/core/scrub"
 	"github.com/codextray/codextray/core/webclient"
 )
 
@@ -524,6 +525,11 @@ func (r *Refresher) postOnce(ctx context.Context, rt Secret, reason string) (tok
 		client = tokenClient()
 	}
 	resp, err := client.Do(req)
+	if err != nil && errors.Is(err, webclient.ErrRedirectRefused) {
+		// The server answered with a redirect: it spent nothing, and the
+		// token goes nowhere else.
+		return tokenResponse{}, postAnswered, &RefreshError{Message: "The sign-in server redirected the token refresh to another address, which Codex Tray does not follow; will try again later.", Cause: redactURLError(err)}
+	}
 	if err != nil {
 		if wrote.Load() {
 			return tokenResponse{}, postLost, &RefreshError{Message: msgRefreshUnanswered, Cause: redactURLError(err)}
@@ -559,6 +565,8 @@ var tokenClient = sync.OnceValue(func() *http.Client {
 
 // classifyRefreshFailure follows Codex's extract_refresh_token_error_code.
 func classifyRefreshFailure(status int, body []byte) *RefreshError {
+	// The token server may quote the refresh token it was sent.
+	body = []byte(scrub.String(string(body)))
 	var doc struct {
 		Error json.RawMessage `json:"error"`
 		Code  string          `json:"code"`

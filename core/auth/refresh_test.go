@@ -422,6 +422,7 @@ func TestRefreshFailureClassification(t *testing.T) {
 		// An error answer spent nothing, but a POST that reached the
 		// server is not repeated under Codex's locks.
 		{"500", authtest.FailServerError, false, false, "Failed to refresh token: 500: fake token server: internal error", 1, false},
+		{"500 quoting the refresh token", authtest.FailEchoToken, false, false, "Failed to refresh token: 500: fake token server: cannot redeem [redacted]", 1, false},
 		{"hang", authtest.FailHang, false, false, msgRefreshUnanswered, 1, true},
 		{"spent, then answered too late", authtest.FailSpendThenHang, false, false, msgRefreshUnanswered, 1, true},
 		{"spent, then 200 with garbage", authtest.FailSpendThenGarbage, false, false, msgRefreshUnreadable, 1, true},
@@ -949,5 +950,39 @@ func TestRefreshHoldsCodexLocksWithinBudget(t *testing.T) {
 	}
 	if !bytes.Equal(f.read(), f.old) {
 		t.Errorf("auth.json changed")
+	}
+}
+
+// A token server answering with a redirect gets the refresh token no
+// further: the POST is not followed, and it spent nothing.
+func TestRefreshRedirectNotFollowed(t *testing.T) {
+	f := newRefreshFixture(t)
+	var elsewhere sync.Mutex
+	got := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Lock()
+		got++
+		elsewhere.Unlock()
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer other.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/oauth/token", http.StatusTemporaryRedirect)
+	}))
+	defer front.Close()
+	f.r.TokenURL, f.r.HTTP = front.URL+"/oauth/token", nil
+	_, err := f.r.Refresh(context.Background(), nil, "forced")
+	var re *RefreshError
+	if !errors.As(err, &re) || re.Permanent || !strings.Contains(re.Message, "redirected") {
+		t.Fatalf("Refresh: %s", errText(err))
+	}
+	elsewhere.Lock()
+	defer elsewhere.Unlock()
+	if got != 0 {
+		t.Errorf("the redirect target got %d POSTs", got)
+	}
+	f.r.TokenURL = f.srv.TokenURL()
+	if res, err := f.r.Refresh(context.Background(), nil, "forced"); err != nil || !res.Refreshed {
+		t.Errorf("Refresh from the real server afterwards: %s", errText(err))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Kind sorts errors by what the user can do about them.
@@ -120,6 +121,8 @@ func (b errorBody) detail() string {
 
 // classifyHTTP turns a non-2xx answer into an *Error.
 func classifyHTTP(status int, h http.Header, body []byte, model string, now time.Time) *Error {
+	// What the backend sent back enters Codex Tray here, without secrets.
+	body = []byte(scrub.String(string(body)))
 	var b errorBody
 	_ = json.Unmarshal(body, &b) // not JSON: the raw body is used below
 	var we wireError

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	sse "github.com/tmaxmax/go-sse"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Event is one event of a streamed turn, named after the Responses stream
@@ -234,6 +236,10 @@ func parseEvent(data string) (Event, bool) {
 	if data == "" {
 		return nil, false
 	}
+	// The backend may echo what it was sent: no secret of Codex Tray's
+	// goes further than here (error texts also lose anything shaped
+	// like a credential, below).
+	data = scrub.Known(data)
 	var w wireEvent
 	if json.Unmarshal([]byte(data), &w) != nil {
 		return nil, false
@@ -273,7 +279,7 @@ func parseEvent(data string) (Event, bool) {
 		if r := w.Response; r != nil {
 			f.ResponseID = r.ID
 			if e := r.Error; e != nil {
-				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), string(e.Message), string(e.PlanType)
+				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), scrub.String(string(e.Message)), string(e.PlanType)
 				f.ResetsAt = e.resetsAt(time.Now())
 			}
 		}
@@ -283,7 +289,7 @@ func parseEvent(data string) (Event, bool) {
 		if r := w.Response; r != nil {
 			in.ResponseID = r.ID
 			if r.IncompleteDetails != nil {
-				in.Reason = string(r.IncompleteDetails.Reason)
+				in.Reason = scrub.String(string(r.IncompleteDetails.Reason))
 			}
 		}
 		return in, true
@@ -300,6 +306,7 @@ func parseEvent(data string) (Event, bool) {
 				e.Message = string(w.Error.Message)
 			}
 		}
+		e.Message, e.Param = scrub.String(e.Message), scrub.String(e.Param)
 		return e, true
 	}
 	return nil, false

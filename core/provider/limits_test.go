@@ -177,3 +177,33 @@ func TestRedirectToAnotherOriginDropsCredentials(t *testing.T) {
 		})
 	}
 }
+
+// Whatever the backend echoes back of the credentials it was sent stays
+// out of the error: the HTTP error body, response.failed and error events.
+func TestServerEchoedTokenIsScrubbed(t *testing.T) {
+	echo := "you sent Authorization: Bearer " + testToken + " for account, token " + testToken
+	cases := map[string]pt.Reply{
+		"400 body":        {Status: http.StatusBadRequest, Body: `{"error":{"message":"` + echo + `","type":"invalid_request_error"}}`},
+		"400 plain":       {Status: http.StatusBadRequest, Body: echo},
+		"response.failed": {Chunks: []string{pt.SSE(pt.Created("r"), pt.Failed("", echo, nil))}},
+		"error event":     {Chunks: []string{pt.SSE(pt.Created("r"), pt.Error("invalid_prompt", echo))}},
+	}
+	for name, reply := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := newServer(t)
+			srv.Enqueue(reply)
+			_, err := runWithin(t, newTestClient(t, srv, nil, func(o *Options) { o.MaxRetries = -1 }), 10*time.Second)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, text := range []string{err.Error(), ErrorMessage(err)} {
+				if strings.Contains(text, testToken) {
+					t.Errorf("the token reached the error: %q", text)
+				}
+			}
+			if !strings.Contains(err.Error(), "[redacted]") {
+				t.Errorf("the echo is not in the error, scrubbed: %q", err.Error())
+			}
+		})
+	}
+}

@@ -35,6 +35,7 @@ const (
 	// rotate it, as a success does) but the client never gets the new one.
 	FailSpendThenHang    // spends the token, then answers only after the client gave up
 	FailSpendThenGarbage // spends the token, then answers 200 with a body that is not JSON
+	FailEchoToken        // 500 whose message quotes the refresh token it was sent
 )
 
 // TokenRequest is one request the token server received. Body holds the
@@ -269,6 +270,8 @@ func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send f
 			return send(http.StatusUnauthorized, map[string]any{"error": map[string]any{"message": "fake token server: unauthorized"}})
 		case FailTopLevelCodeExpired:
 			return send(http.StatusUnauthorized, map[string]any{"code": "refresh_token_expired"})
+		case FailEchoToken:
+			return send(http.StatusInternalServerError, map[string]any{"error": map[string]any{"message": "fake token server: cannot redeem " + body["refresh_token"]}})
 		case FailServerError:
 			return send(http.StatusInternalServerError, map[string]any{"error": map[string]any{"message": "fake token server: internal error"}})
 		case FailHang:
