@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	pt "github.com/codextray/codextray/core/provider/providertest"
+)
+
+// filesHolding lists the files under dirs whose bytes contain secret.
+func filesHolding(t *testing.T, secret string, dirs ...string) []string {
+	t.Helper()
+	var found []string
+	for _, dir := range dirs {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return nil
+			}
+			if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), secret) {
+				found = append(found, path)
+			}
+			return nil
+		})
+	}
+	return found
+}
+
+// A backend that echoes the bearer token in its errors does not get it
+// printed (chat --json, plain chat's stderr) or stored (the history).
+func TestChatEchoedTokenIsNeitherPrintedNorStored(t *testing.T) {
+	srv, env, token := backendEnv(t, chatgptLogin())
+	data := t.TempDir()
+	env = append(env, "XDG_DATA_HOME="+data)
+	echo := "invalid header Authorization: Bearer " + token + " (token " + token + ")"
+	srv.Enqueue(
+		pt.Reply{Chunks: []string{pt.SSE(pt.Created("r"), pt.TextDelta("partial "), pt.Failed("", echo, nil))}},
+		pt.Reply{Status: http.StatusBadRequest, Body: `{"error":{"message":"` + echo + `","type":"invalid_request_error"}}`},
+	)
+	out, errOut, code := runCodextray(t, env, "chat", "--json", "--model", "gpt-5.5", "hi")
+	if code != ExitFailure || !strings.Contains(out, `"type":"error"`) {
+		t.Fatalf("chat --json: exit %d, out %s", code, out)
+	}
+	out2, errOut2, code := runCodextray(t, env, "chat", "--model", "gpt-5.5", "hi")
+	if code != ExitFailure || !strings.Contains(errOut2, "rejected") {
+		t.Fatalf("chat: exit %d, stderr %s", code, errOut2)
+	}
+	for name, text := range map[string]string{"chat --json stdout": out, "chat --json stderr": errOut, "chat stdout": out2, "chat stderr": errOut2} {
+		if strings.Contains(text, token) {
+			t.Errorf("%s holds the access token", name)
+		}
+	}
+	if files := filesHolding(t, token, data); len(files) != 0 {
+		t.Errorf("the access token was stored in %v", files)
+	}
+}
+
+// `chat -` refuses a prompt longer than it reads instead of sending the
+// first 16 MiB of it.
+func TestChatStdinOverCapIsRefused(t *testing.T) {
+	srv, env, _ := backendEnv(t, chatgptLogin())
+	srv.SetFallback(pt.Reply{Chunks: []string{pt.Stream("ok", pt.Usage{})}})
+	cmd := codextrayCmd(t, env, "chat", "--no-history", "--model", "gpt-5.5", "-")
+	cmd.Stdin = strings.NewReader(strings.Repeat("a", 16<<20+1))
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err == nil || cmd.ProcessState.ExitCode() != ExitUsage || !strings.Contains(errb.String(), "longer than 16 MiB") {
+		t.Fatalf("exit %v, stderr %q", err, errb.String())
+	}
+	if n := len(srv.RequestsTo("/responses")); n != 0 {
+		t.Errorf("%d turns were sent", n)
+	}
+}
+
+// An answer carrying terminal control sequences reaches a plain `chat`'s
+// stdout without them: it cannot retitle the window, recolour or rewrite
+// the screen.
+func TestChatPlainDropsControlCharacters(t *testing.T) {
+	srv, env, _ := backendEnv(t, chatgptLogin())
+	srv.Enqueue(pt.Reply{Chunks: []string{pt.SSE(pt.Created("r"),
+		pt.TextDelta("\x1b]0;owned\x07safe \x1b[2J\x1b[31mred\x1b[0m\r\n\x9b1mline\ttab\n"),
+		pt.Completed("r", pt.Usage{}))}})
+	out, errOut, code := runCodextray(t, env, "chat", "--no-history", "--model", "gpt-5.5", "hi")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\x1b\x07\r\u009b") {
+		t.Errorf("control characters reached stdout: %q", out)
+	}
+	if want := "]0;ownedsafe [2J[31mred[0m\n1mline\ttab\n"; out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+}
