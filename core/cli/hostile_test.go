@@ -53,7 +53,10 @@ func TestChatEchoedTokenIsNeitherPrintedNorStored(t *testing.T) {
 			t.Errorf("%s holds the access token", name)
 		}
 	}
-	if files := filesHolding(t, token, data); len(files) != 0 {
+	if _, err := os.Stat(historyPath(env)); err != nil {
+		t.Fatalf("no history was written: %v", err)
+	}
+	if files := filesHolding(t, token, data, envValue(env, "XDG_CONFIG_HOME")); len(files) != 0 {
 		t.Errorf("the access token was stored in %v", files)
 	}
 }
