@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // AppID is the app's ID, as in FyneApp.toml.
@@ -45,7 +47,7 @@ func Preferences() map[string]any {
 	if err != nil {
 		return map[string]any{}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "preferences.json"))
+	raw, err := userfile.Read(filepath.Join(dir, "preferences.json"), 1<<20)
 	m := map[string]any{}
 	if err == nil {
 		_ = json.Unmarshal(raw, &m)

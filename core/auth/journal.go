@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // RefreshJournal keeps a refreshed login aside, in Codex Tray's own data
@@ -92,7 +94,7 @@ func (j *RefreshJournal) Load(home string) (*PendingLogin, error) {
 	if j == nil {
 		return nil, nil
 	}
-	raw, err := os.ReadFile(j.Path(home))
+	raw, err := userfile.Read(j.Path(home), MaxAuthFileSize*2)
 	if absent(err) {
 		return nil, nil
 	}
@@ -214,7 +216,7 @@ func (j *RefreshJournal) spentSince(home, hash string, since time.Time) bool {
 	if j == nil {
 		return false
 	}
-	raw, err := os.ReadFile(j.spentPath(home))
+	raw, err := userfile.Read(j.spentPath(home), 4<<10)
 	if err != nil {
 		return false
 	}
@@ -258,7 +260,7 @@ func (j *RefreshJournal) markUnanswered(home, hash string, at time.Time) {
 
 // unanswered is the hash in the home's unanswered mark, if there is one.
 func (j *RefreshJournal) unanswered(home string) (string, bool) {
-	raw, err := os.ReadFile(j.unansweredPath(home))
+	raw, err := userfile.Read(j.unansweredPath(home), 4<<10)
 	if err != nil {
 		return "", false
 	}

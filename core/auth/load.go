@@ -13,6 +13,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/codextray/codextray/core/platform"
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Source says where credentials were found.
@@ -173,13 +174,16 @@ func ReadAuthFile(path string) (*Document, error) {
 func readAuthFile(path string, marks readMarks) (*Document, error) {
 	var f *os.File
 	var err error
-	marks.around('o', func() { f, err = os.Open(path) })
+	marks.around('o', func() { f, err = userfile.Open(path) })
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 		if errors.Is(err, fs.ErrPermission) {
 			return nil, fmt.Errorf("cannot read %s: permission denied", path)
+		}
+		if errors.Is(err, userfile.ErrNotRegular) {
+			return nil, fmt.Errorf("%s is not a regular file; Codex Tray does not read it", path)
 		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Codex re-reads auth.json without a lock right before it refreshes (its
@@ -120,7 +122,7 @@ func (w *ReadWatch) sharedForeign() time.Time {
 	if w.shared == "" {
 		return time.Time{}
 	}
-	raw, err := os.ReadFile(w.shared)
+	raw, err := userfile.Read(w.shared, 4<<10)
 	if err != nil {
 		return time.Time{}
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/scrub"
+	"github.com/codextray/codextray/core/userfile"
 	"github.com/codextray/codextray/core/webclient"
 )
 
@@ -668,7 +669,7 @@ func (s *FailureStore) Current() *Failure {
 		return nil
 	}
 	var f Failure
-	raw, err := os.ReadFile(s.Path)
+	raw, err := userfile.Read(s.Path, 64<<10)
 	if err != nil || json.Unmarshal(raw, &f) != nil || f.DocHash == "" {
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 	_ "golang.org/x/image/webp" // decoder for dropped WebP images
 
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Limits on what is sent: larger images are downscaled and re-encoded.
@@ -45,14 +46,14 @@ type Attachment struct {
 // error is one sentence naming the file, for the chat window to show.
 func LoadFile(path string) (Attachment, error) {
 	name := filepath.Base(path)
-	f, err := os.Open(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return Attachment{}, fmt.Errorf("%s is a folder, not an image", name)
+	}
+	f, err := userfile.Open(path)
 	if err != nil {
 		return Attachment{}, fmt.Errorf("%s cannot be read: %s", name, reason(err))
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return Attachment{}, fmt.Errorf("%s is a folder, not an image", name)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return Attachment{}, fmt.Errorf("%s cannot be read: %s", name, reason(err))

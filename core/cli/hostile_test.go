@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	pt "github.com/codextray/codextray/core/provider/providertest"
 )
@@ -97,4 +99,60 @@ func TestChatPlainDropsControlCharacters(t *testing.T) {
 	if want := "]0;ownedsafe [2J[31mred[0m\n1mline\ttab\n"; out != want {
 		t.Errorf("stdout %q, want %q", out, want)
 	}
+}
+
+// runWithin runs codextray, killing it (and failing) if it has not ended
+// within limit.
+func runWithin(t *testing.T, limit time.Duration, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := codextrayCmd(t, env, args...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("codextray %v was still running after %v", args, limit)
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+// A FIFO planted at auth.json, config.toml or an image is refused at once
+// with a sentence naming it; nothing waits for a writer.
+func TestSpecialFilesAreRefusedAtOnce(t *testing.T) {
+	for _, name := range []string{"auth.json", "config.toml"} {
+		t.Run(name, func(t *testing.T) {
+			home := t.TempDir()
+			if name != "auth.json" {
+				if err := os.WriteFile(filepath.Join(home, "auth.json"), chatgptLogin(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := syscall.Mkfifo(filepath.Join(home, name), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := []string{"CODEX_HOME=" + home, "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir()}
+			out, errOut, code := runWithin(t, 10*time.Second, env, "status")
+			if code == ExitOK || !strings.Contains(out+errOut, name+" is not a regular file") {
+				t.Fatalf("status: exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
+	}
+	t.Run("image", func(t *testing.T) {
+		_, env, _ := backendEnv(t, chatgptLogin())
+		img := filepath.Join(t.TempDir(), "cat.png")
+		if err := syscall.Mkfifo(img, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, code := runWithin(t, 10*time.Second, env, "chat", "--no-history", "--model", "gpt-5.5", "--image", img, "hi")
+		if code != ExitUsage || !strings.Contains(errOut, "not a regular file") {
+			t.Fatalf("chat --image FIFO: exit %d, stderr %q", code, errOut)
+		}
+	})
 }
