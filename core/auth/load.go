@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -221,3 +222,18 @@ func humanBytes(n int64) string {
 // sessionBusReachable is false when go-keyring would have to autolaunch a
 // D-Bus session (platform.SessionBusReachable).
 var sessionBusReachable = platform.SessionBusReachable
+
+// OpenToOthers reports whether the file at path may be read or written by
+// users other than its owner (group or other permission bits), with its
+// permissions. Codex writes auth.json 0600; anything wider lets other
+// local users take the login. Always false where files have no Unix mode.
+func OpenToOthers(path string) (fs.FileMode, bool) {
+	if runtime.GOOS == "windows" {
+		return 0, false
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	return fi.Mode().Perm(), fi.Mode().Perm()&0o077 != 0
+}

@@ -156,3 +156,29 @@ func TestSpecialFilesAreRefusedAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// status warns, on stderr, about an auth.json other users can read; the
+// JSON object stays as it is.
+func TestStatusWarnsAboutAnOpenAuthFile(t *testing.T) {
+	home := t.TempDir()
+	path := filepath.Join(home, "auth.json")
+	if err := os.WriteFile(path, chatgptLogin(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"CODEX_HOME=" + home, "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir()}
+	if _, errOut, code := runCodextray(t, env, "status"); code != ExitOK || strings.Contains(errOut, "warning") {
+		t.Fatalf("0600: exit %d, stderr %q", code, errOut)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status"}, {"status", "--json"}} {
+		out, errOut, code := runCodextray(t, env, args...)
+		if code != ExitOK || !strings.Contains(errOut, "warning: "+path+" can be read by other users (mode 0644)") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		if args[len(args)-1] == "--json" && len(jsonLines(t, out)) != 1 {
+			t.Errorf("status --json printed %q", out)
+		}
+	}
+}
