@@ -164,6 +164,9 @@ type tally struct {
 }
 
 func (t *tally) opened(name string, at time.Time) {
+	if _, seen := t.open[name]; seen {
+		return // found at the watch's start, and its event came too
+	}
 	t.open[name] = at
 	t.pending++
 }

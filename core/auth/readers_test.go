@@ -222,3 +222,25 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 		})
 	}
 }
+
+// A watch that starts while another Codex Tray process is inside a read
+// (its marker opened before the watch, its opening of auth.json after)
+// counts that read as Codex Tray's, not as another program's: concurrent
+// `status` runs must not hold each other's refreshes off.
+func TestReadWatchStartedInsideACodexTrayRead(t *testing.T) {
+	f := &readWatchFixture{refreshFixture: newRefreshFixture(t), dir: t.TempDir()}
+	marks := readMarks(ReadMarkerPath(f.dir, f.home))
+	var file *os.File
+	marks.around('o', func() {
+		f.w = f.watch()
+		var err error
+		if file, err = os.Open(f.authPath()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	marks.around('c', func() { _ = file.Close() })
+	f.otherProgramReads(2)
+	if n := f.foreignReads(); n != 2 {
+		t.Errorf("the watch counted %d foreign events; want 2, the other program's opening and closing only", n)
+	}
+}
