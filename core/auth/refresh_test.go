@@ -986,3 +986,44 @@ func TestRefreshRedirectNotFollowed(t *testing.T) {
 		t.Errorf("Refresh from the real server afterwards: %s", errText(err))
 	}
 }
+
+// A lost answer is remembered on disk: another Codex Tray process does
+// not send the token either. Once Codex (or a new sign-in) replaces the
+// login, its new token is refreshed as usual.
+func TestLostAnswerIsSharedAndEndsWithANewLogin(t *testing.T) {
+	f := newRefreshFixture(t)
+	journal := NewRefreshJournal(t.TempDir())
+	first := f.refresher()
+	first.Journal = journal
+	f.srv.SetFailure(authtest.FailSpendThenGarbage)
+	if _, err := first.Refresh(context.Background(), nil, "forced"); err == nil {
+		t.Fatal("the refresh with a garbage answer succeeded")
+	}
+	f.srv.SetFailure(authtest.FailNone)
+	second := f.refresher() // another process
+	second.Journal = journal
+	_, err := second.Refresh(context.Background(), nil, "forced")
+	var re *RefreshError
+	if !errors.As(err, &re) || re.Message != msgRefreshWasLost {
+		t.Fatalf("another process's refresh: %s, want %q", errText(err), msgRefreshWasLost)
+	}
+	if c := f.srv.Counts(); c.Calls != 1 {
+		t.Fatalf("token server: %v, want the one lost POST", c)
+	}
+	// Codex signs in again: a new refresh token, which the server knows.
+	rt := "rt_after_signin_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	f.srv.Allow(rt)
+	if err := authtest.WriteAtomic(f.authPath(), authtest.Login{Expires: time.Now().Add(2 * time.Minute).Truncate(time.Second), RefreshToken: rt, AuthMode: "chatgpt"}.Document()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := second.Refresh(context.Background(), nil, "forced")
+	if err != nil || !res.Refreshed {
+		t.Fatalf("refresh of the new login: refreshed=%v err=%s", res.Refreshed, errText(err))
+	}
+	if c := f.srv.Counts(); c.Calls != 2 || c.Reused != 0 {
+		t.Errorf("token server: %v", c)
+	}
+	if _, ok := journal.unanswered(f.home); ok {
+		t.Errorf("the stale mark was kept")
+	}
+}
