@@ -34,7 +34,7 @@ const (
 	// photo (as JPEG, or as 8-bit PNG), not a 10950×10950 PNG of a few
 	// hundred KiB that would take 460 MiB (920 MiB at 16 bits).
 	maxDecodeBytes = 256 << 20
-	jpegQuality  = 85
+	jpegQuality    = 85
 )
 
 // Attachment is an image ready to send, with its thumbnail.

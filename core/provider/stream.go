@@ -148,46 +148,44 @@ func (s *Stream) Next() bool {
 	if s.done {
 		return false
 	}
-	for {
-		ev, err, ok := s.next()
-		if err == nil && !ok {
-			err = io.EOF
-		}
-		if err != nil {
-			return s.fail(s.readError(err))
-		}
-		switch e := ev.(type) {
-		case Created:
-		case Completed:
-			s.done = true
-			s.timeCap.Stop()
-			s.closeConn()
-		case Failed:
-			return s.fail(classifyFailed(e, s.req.Model))
-		case Incomplete:
-			return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
-				Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
-				Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
-		case ErrorEvent:
-			f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
-			f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
-			return s.fail(f)
-		case TextDelta:
-			s.delivered = true
-			if err := s.count(len(e.Delta)); err != nil {
-				return s.fail(err)
-			}
-		case ReasoningSummaryDelta:
-			s.delivered = true
-			if err := s.count(len(e.Delta)); err != nil {
-				return s.fail(err)
-			}
-		default:
-			s.delivered = true
-		}
-		s.cur = ev
-		return true
+	ev, err, ok := s.next()
+	if err == nil && !ok {
+		err = io.EOF
 	}
+	if err != nil {
+		return s.fail(s.readError(err))
+	}
+	switch e := ev.(type) {
+	case Created:
+	case Completed:
+		s.done = true
+		s.timeCap.Stop()
+		s.closeConn()
+	case Failed:
+		return s.fail(classifyFailed(e, s.req.Model))
+	case Incomplete:
+		return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
+			Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
+			Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
+	case ErrorEvent:
+		f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
+		f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
+		return s.fail(f)
+	case TextDelta:
+		s.delivered = true
+		if err := s.count(len(e.Delta)); err != nil {
+			return s.fail(err)
+		}
+	case ReasoningSummaryDelta:
+		s.delivered = true
+		if err := s.count(len(e.Delta)); err != nil {
+			return s.fail(err)
+		}
+	default:
+		s.delivered = true
+	}
+	s.cur = ev
+	return true
 }
 
 // count adds n bytes of text to the turn's total, failing past the cap.
