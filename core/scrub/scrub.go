@@ -58,7 +58,7 @@ func Remember(secret string) {
 // value: JWTs (access and id tokens), bearer values, OpenAI API keys and
 // refresh tokens.
 var credentialShapes = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*` +
-	`|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}` +
+	`|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}` +
 	`|\bsk-[A-Za-z0-9_-]{16,}` +
 	`|\brt_[A-Za-z0-9._-]{16,}`)
 

@@ -9,7 +9,7 @@ func TestString(t *testing.T) {
 	Remember("opaque-access-token-1234")
 	cases := []struct{ in, gone string }{
 		{`{"error":{"message":"token opaque-access-token-1234 rejected"}}`, "opaque-access-token-1234"},
-		{`Authorization: Bearer abcdefghijklmnop was invalid`, "abcdefghijklmnop"},
+		{`Authorization: Bearer abcdefghijklmnopqrst was invalid`, "abcdefghijklmnopqrst"},
 		{`bad jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig-nature_x here`, "eyJzdWIiOiIxMjM0NTY3ODkwIn0"},
 		{`key sk-proj-abcdefghijklmnopqrstuv is wrong`, "sk-proj-abcdefghijklmnopqrstuv"},
 		{`refresh rt_abcdefghijklmnopqrstuvwxyz.0123 reused`, "rt_abcdefghijklmnopqrstuvwxyz"},
@@ -38,5 +38,12 @@ func TestRememberIsBounded(t *testing.T) {
 	known.RUnlock()
 	if n > maxKnown {
 		t.Errorf("%d secrets remembered, more than %d", n, maxKnown)
+	}
+}
+
+func TestOrdinaryBearerSentenceIsKept(t *testing.T) {
+	const s = "Bearer authentication is required"
+	if got := String(s); got != s {
+		t.Errorf("String(%q) = %q", s, got)
 	}
 }
