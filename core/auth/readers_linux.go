@@ -56,7 +56,15 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 	}
 	markerPrefix := filepath.Base(marker) + "-"
 	removeDeadMarkers(marker)
-	w := newReadWatch(ForeignReadPath(dir, home), func() string { return fileIdentity(authPath) }, f.Close)
+	// Close ends the reading goroutine and waits for it: once Close has
+	// returned, the watch writes nothing more (no published read) in dir.
+	exited := make(chan struct{})
+	stop := func() error {
+		err := f.Close()
+		<-exited
+		return err
+	}
+	w := newReadWatch(ForeignReadPath(dir, home), func() string { return fileIdentity(authPath) }, stop)
 	// Reads under way in other Codex Tray processes as the watch starts:
 	// their markers were opened before it, so no event tells of them, but
 	// their opening (or closing) of auth.json may come after. Without
@@ -71,6 +79,7 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 		}
 	}
 	go func() {
+		defer close(exited)
 		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
 		for {
 			n, err := f.Read(buf)
