@@ -207,3 +207,32 @@ func TestServerEchoedTokenIsScrubbed(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEndlessStreamCapped reads an answer that never ends up to the
+// default size cap: the memory it takes (B/op, and bytes allocated per
+// byte of text kept) is what an endless stream costs now that it ends.
+func BenchmarkEndlessStreamCapped(b *testing.B) {
+	srv := pt.New(b, testToken)
+	srv.SetFallback(pt.Reply{Chunks: []string{pt.SSE(pt.Created("r"))}, Repeat: pt.SSE(pt.TextDelta(strings.Repeat("spam ", 200)))})
+	c := New(Options{Credentials: StaticSource{Credentials{Mode: ModeChatGPT, Token: authSecret(testToken)}},
+		ChatGPTBaseURL: srv.ChatGPTBaseURL, OpenAIBaseURL: srv.OpenAIBaseURL, CacheDir: "-"})
+	b.ReportAllocs()
+	var text int
+	for b.Loop() {
+		s, err := c.Stream(context.Background(), hello("c"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var turn Turn
+		for s.Next() {
+			turn.Add(s.Event())
+		}
+		var e *Error
+		if !errors.As(s.Err(), &e) || e.Kind != KindAnswerTooLarge {
+			b.Fatalf("got %v", s.Err())
+		}
+		text = turn.Text.Len()
+		s.Close()
+	}
+	b.ReportMetric(float64(text)/(1<<20), "text-MiB")
+}
