@@ -1,4 +1,4 @@
-package ui
+package chatwin
 
 import (
 	"context"
@@ -29,8 +29,8 @@ func TestChatHistoryThatCannotSaveShowsOneNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	ch := newChatHarness(t, func(d *ChatDeps) {
-		d.OpenHistory = func(context.Context) (ChatHistory, error) { return h, nil }
+	ch := newChatHarness(t, func(d *Deps) {
+		d.OpenHistory = func(context.Context) (History, error) { return h, nil }
 	})
 	ch.pump("the sidebar", func() bool { return ch.w.side.box.Visible() && ch.w.side.drawnRev > 0 })
 	for i, q := range []string{"first", "second"} {
