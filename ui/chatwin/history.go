@@ -234,7 +234,8 @@ func (w *Window) openHistory() {
 	if msg := h.Recovered(); msg != "" {
 		w.notice(msg)
 	}
-	h.OnProblem(w.notice) // not saving (read-only, busy, disk full): said once
+	// Not saving (read-only, busy, disk full) is said once, and the chat goes on.
+	h.OnProblem(w.notice)
 	_ = h.Purge(w.ctx, time.Now()) // deletions a quit left without their purge
 	h.SetCurrent(0, w.conv.Session())
 	h.OnChange(w.reloadSide)
