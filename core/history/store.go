@@ -262,8 +262,12 @@ func openReadOnly(ctx context.Context, path string) (*Store, error) {
 }
 
 // writable opens path for writing, creating nothing: an error of kind
-// ErrReadOnly when the file cannot be written.
+// ErrReadOnly when the file cannot be written. Anything but a regular file
+// there (a FIFO would hang SQLite's first read) is refused unopened.
 func writable(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("cannot open the history database %s: it is not a regular file (%v); move it away and start again", path, fi.Mode().Type())
+	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
