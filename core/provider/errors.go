@@ -33,6 +33,9 @@ const (
 	KindStreamEnded      Kind = "stream_ended"            // closed without response.completed
 	KindFailed           Kind = "failed"                  // another response.failed or error event
 	KindProtocol         Kind = "protocol"                // an answer Codex Tray cannot read
+	KindRouting          Kind = "workspace_routing"       // the workspace's backend cannot be found or used
+	// KindModelsUnauthorized: /codex/models answered 401; not a dead login.
+	KindModelsUnauthorized Kind = "models_unauthorized"
 )
 
 // Error is a failed backend call: a sentence for the user (Message) and the

@@ -53,11 +53,17 @@ func (c *Client) backoff(n int) time.Duration {
 // with backoff), and after a 401 asks the source for other credentials and
 // retries once. It returns the first 2xx or 304 answer, or an *Error.
 func (c *Client) do(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string) (*http.Response, error) {
+	return c.doAuth(ctx, build, model, true)
+}
+
+// doAuth is do; reauth false returns a 401 as it is, without asking the
+// credential source for other credentials (see getOnce).
+func (c *Client) doAuth(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string, reauth bool) (*http.Response, error) {
 	cr, err := c.credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
-	reauthed := false
+	reauthed := !reauth
 	retries := max(c.opts.MaxRetries, 0)
 	var last *Error
 	for attempt := 0; ; {

@@ -30,6 +30,7 @@ type Stream struct {
 	cancel context.CancelFunc // cancels ctx: the whole turn
 	req    TurnRequest
 	body   []byte
+	lite   bool // a Responses-Lite request (ChatGPT mode)
 
 	// the current connection
 	res        *http.Response
@@ -57,12 +58,24 @@ func (c *Client) Stream(ctx context.Context, r TurnRequest) (*Stream, error) {
 	if r.ConversationID == "" {
 		r.ConversationID = NewConversationID()
 	}
-	body, err := c.body(r)
+	cr, err := c.credentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	var d dialect
+	if cr.Mode == ModeChatGPT {
+		// The model's catalog entry decides the dialect, as in Codex 0.171.
+		d = c.dialectFor(ctx, cr, r.Model)
+		body, err = c.chatgptBody(r, d)
+	} else {
+		body, err = c.body(r)
+	}
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Message: "Cannot send the message: " + err.Error() + ".", Cause: err}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Stream{c: c, ctx: ctx, cancel: cancel, req: r, body: body}
+	s := &Stream{c: c, ctx: ctx, cancel: cancel, req: r, body: body, lite: d.lite()}
 	if err := s.connect(); err != nil {
 		cancel()
 		return nil, err
@@ -76,8 +89,13 @@ func (s *Stream) connect() error {
 	url := c.opts.OpenAIBaseURL + "/responses"
 	res, err := c.do(connCtx, func(ctx context.Context, cr Credentials) (*http.Request, error) {
 		u := url
+		var rt Route
 		if cr.Mode == ModeChatGPT {
-			u = c.opts.ChatGPTBaseURL + "/codex/responses"
+			var err error
+			if rt, err = c.route(ctx, cr); err != nil {
+				return nil, err
+			}
+			u = rt.Base + "/codex/responses"
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(s.body))
 		if err != nil {
@@ -91,6 +109,17 @@ func (s *Stream) connect() error {
 			h.Set("session-id", s.req.ConversationID)
 			h.Set("thread-id", s.req.ConversationID)
 			h.Set("x-client-request-id", s.req.ConversationID)
+			hint := "model=" + s.req.Model
+			if s.req.ServiceTier != "" {
+				hint += ";tier=" + s.req.ServiceTier
+			}
+			h.Set("x-codex-routing-hint", hint)
+			if s.lite {
+				h.Set(HeaderResponsesLite, "true")
+			}
+			if rt.Override != "" {
+				h.Set(HeaderRoutingOverride, rt.Override)
+			}
 		}
 		return req, nil
 	}, s.req.Model)

@@ -115,3 +115,17 @@ func checkNotLite(h http.Header, b map[string]any) []string {
 	}
 	return p
 }
+
+// Conversation is the request's input without the leading developer
+// (system prompt) messages: the conversation the user sees.
+func (r Request) Conversation() []any {
+	in, _ := r.JSON["input"].([]any)
+	for len(in) > 0 {
+		it, _ := in[0].(map[string]any)
+		if it["type"] != "message" || (it["role"] != "developer" && it["role"] != "system") {
+			break
+		}
+		in = in[1:]
+	}
+	return in
+}

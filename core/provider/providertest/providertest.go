@@ -150,7 +150,8 @@ func (s *Server) SetModels(body []byte, etag string) {
 
 // SetAccountsCheck sets the body of GET /backend-api/wham/accounts/check
 // (workspace routing discovery); nil restores the default answer, which
-// lists the requesting account with no routing constraint.
+// lists the requesting account with no routing constraint, served by this
+// fake (workspace_backend_origin is its own origin).
 func (s *Server) SetAccountsCheck(body []byte) {
 	s.mu.Lock()
 	s.accountsCheck = body
@@ -288,7 +289,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		body := s.accountsCheck
 		s.mu.Unlock()
 		if body == nil {
-			body = AccountsCheck(Account{ID: r.Header.Get("ChatGPT-Account-ID"), RoutingOverride: "NO_CONSTRAINT"})
+			// The login's account, served right here: https through a
+			// Front (r.TLS), plain http when asked on 127.0.0.1 directly.
+			origin := "http://" + r.Host
+			if r.TLS != nil {
+				origin = "https://" + r.Host
+			}
+			body = AccountsCheck(Account{ID: r.Header.Get("ChatGPT-Account-ID"), RoutingOverride: "NO_CONSTRAINT", Origin: origin})
 		}
 		writeJSON(w, http.StatusOK, body)
 	case r.Method == http.MethodGet && r.URL.Path == "/backend-api/wham/usage":
