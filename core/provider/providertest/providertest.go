@@ -49,7 +49,11 @@ type Server struct {
 	// accountsCheck is the body of GET /backend-api/wham/accounts/check;
 	// nil answers with the login's account and no routing constraint.
 	accountsCheck []byte
+	override      string                  // account_routing_override of the default accounts answer
 	catalog       map[string]catalogEntry // from SetModels, by slug
+	// quietRejects makes a rejected request a 400 only, not also a test
+	// error (for tests that send bad requests on purpose).
+	quietRejects bool
 }
 
 // catalogEntry is what the fake reads from a model's catalog entry.
@@ -155,6 +159,22 @@ func (s *Server) SetModels(body []byte, etag string) {
 func (s *Server) SetAccountsCheck(body []byte) {
 	s.mu.Lock()
 	s.accountsCheck = body
+	s.mu.Unlock()
+}
+
+// SetRoutingOverride sets the account_routing_override of the default
+// accounts answer ("us", "us_cr"; "" for NO_CONSTRAINT).
+func (s *Server) SetRoutingOverride(o string) {
+	s.mu.Lock()
+	s.override = o
+	s.mu.Unlock()
+}
+
+// QuietRejects makes the fake answer bad requests with a 400 without
+// failing the test, for tests that send them on purpose.
+func (s *Server) QuietRejects() {
+	s.mu.Lock()
+	s.quietRejects = true
 	s.mu.Unlock()
 }
 
@@ -286,8 +306,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		body := s.accountsCheck
+		body, override := s.accountsCheck, s.override
 		s.mu.Unlock()
+		if override == "" {
+			override = "NO_CONSTRAINT"
+		}
 		if body == nil {
 			// The login's account, served right here: https through a
 			// Front (r.TLS), plain http when asked on 127.0.0.1 directly.
@@ -295,7 +318,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			if r.TLS != nil {
 				origin = "https://" + r.Host
 			}
-			body = AccountsCheck(Account{ID: r.Header.Get("ChatGPT-Account-ID"), RoutingOverride: "NO_CONSTRAINT", Origin: origin})
+			body = AccountsCheck(Account{ID: r.Header.Get("ChatGPT-Account-ID"), RoutingOverride: override, Origin: origin})
 		}
 		writeJSON(w, http.StatusOK, body)
 	case r.Method == http.MethodGet && r.URL.Path == "/backend-api/wham/usage":
@@ -361,8 +384,15 @@ func (s *Server) reject(w http.ResponseWriter, problems []string) bool {
 	if len(problems) == 0 {
 		return false
 	}
+	s.mu.Lock()
+	quiet := s.quietRejects
+	s.mu.Unlock()
 	for _, p := range problems {
-		s.t.Errorf("fake backend: %s", p)
+		if quiet {
+			s.t.Logf("fake backend (rejecting on purpose): %s", p)
+		} else {
+			s.t.Errorf("fake backend: %s", p)
+		}
 	}
 	b, _ := json.Marshal(map[string]string{"detail": strings.Join(problems, "; ")})
 	writeJSON(w, http.StatusBadRequest, b)
