@@ -58,15 +58,19 @@ func TestFakeRejectsIncompleteLiteRequest(t *testing.T) {
 		t.Fatalf("replaying Codex Tray's request: %d", code)
 	}
 	cases := map[string]func(h http.Header, b map[string]any){
-		"no Lite header":              func(h http.Header, b map[string]any) { h.Del(pt.HeaderResponsesLite) },
-		"top-level instructions":      func(h http.Header, b map[string]any) { b["instructions"] = "Be brief." },
-		"a tools key":                 func(h http.Header, b map[string]any) { b["tools"] = []any{} },
-		"parallel_tool_calls true":    func(h http.Header, b map[string]any) { b["parallel_tool_calls"] = true },
-		"no parallel_tool_calls":      func(h http.Header, b map[string]any) { delete(b, "parallel_tool_calls") },
-		"no reasoning.context":        func(h http.Header, b map[string]any) { delete(b["reasoning"].(map[string]any), "context") },
-		"reasoning.context not all":   func(h http.Header, b map[string]any) { b["reasoning"].(map[string]any)["context"] = "current_turn" },
-		"no reasoning object at all":  func(h http.Header, b map[string]any) { delete(b, "reasoning") },
-		"the old shape (pre-0.171.0)": func(h http.Header, b map[string]any) { h.Del(pt.HeaderResponsesLite); b["instructions"] = "x"; b["tools"] = []any{} },
+		"no Lite header":             func(h http.Header, b map[string]any) { h.Del(pt.HeaderResponsesLite) },
+		"top-level instructions":     func(h http.Header, b map[string]any) { b["instructions"] = "Be brief." },
+		"a tools key":                func(h http.Header, b map[string]any) { b["tools"] = []any{} },
+		"parallel_tool_calls true":   func(h http.Header, b map[string]any) { b["parallel_tool_calls"] = true },
+		"no parallel_tool_calls":     func(h http.Header, b map[string]any) { delete(b, "parallel_tool_calls") },
+		"no reasoning.context":       func(h http.Header, b map[string]any) { delete(b["reasoning"].(map[string]any), "context") },
+		"reasoning.context not all":  func(h http.Header, b map[string]any) { b["reasoning"].(map[string]any)["context"] = "current_turn" },
+		"no reasoning object at all": func(h http.Header, b map[string]any) { delete(b, "reasoning") },
+		"the old shape (pre-0.171.0)": func(h http.Header, b map[string]any) {
+			h.Del(pt.HeaderResponsesLite)
+			b["instructions"] = "x"
+			b["tools"] = []any{}
+		},
 	}
 	for name, mutate := range cases {
 		h, b := good.Header.Clone(), clone()
