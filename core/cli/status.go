@@ -36,7 +36,12 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 		set.Reminder = *reminder
 	}
 	set.KeepAlive = 0 // a status command never refreshes
+	var codexCLI *auth.CodexCLI
+	if cli, err := svc.CodexCLI(ctx); err == nil {
+		codexCLI = &auth.CodexCLI{Path: cli.Path, Version: cli.Version}
+	}
 	print := func(st auth.Status) error {
+		st.CodexCLI = codexCLI
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)
 		}
