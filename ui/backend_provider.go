@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"sort"
 
 	"github.com/codextray/codextray/core/provider"
 )
@@ -39,22 +38,14 @@ func (b providerBackend) Usage(ctx context.Context) (Usage, error) {
 }
 
 // usageFromRateLimits turns the backend's rate limits (from /wham/usage or
-// the headers of an answer) into the meters, shortest window first; a
-// window without its length is the 5 h one (primary) or the weekly one.
+// the headers of an answer) into the meters: the plan's windows shortest
+// first, named by length (provider.RateLimits.Windows), then the named
+// additional limits.
 func usageFromRateLimits(rl provider.RateLimits) Usage {
 	out := Usage{LimitReached: rl.LimitReached}
-	add := func(w *provider.Window, defMinutes int) {
-		if w == nil {
-			return
-		}
-		m := w.WindowMinutes
-		if m == 0 {
-			m = defMinutes
-		}
-		out.Windows = append(out.Windows, UsageWindow{Minutes: m, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt})
+	for _, w := range rl.Windows() {
+		out.Windows = append(out.Windows, UsageWindow{Minutes: w.Window.WindowMinutes, Label: w.Label,
+			UsedPercent: w.Window.UsedPercent, ResetsAt: w.Window.ResetsAt})
 	}
-	add(rl.Primary, 300)
-	add(rl.Secondary, 7*24*60)
-	sort.SliceStable(out.Windows, func(i, j int) bool { return out.Windows[i].Minutes < out.Windows[j].Minutes })
 	return out
 }

@@ -666,7 +666,7 @@ func (w *ChatWindow) drawMeters(u *Usage) {
 	var warn []string
 	for i, win := range u.Windows {
 		b := w.meterBars[i]
-		label := chatWindowLabel(win.Minutes)
+		label := windowName(win)
 		pct := win.UsedPercent
 		resets := ""
 		if !win.ResetsAt.IsZero() {
@@ -689,20 +689,6 @@ func (w *ChatWindow) drawMeters(u *Usage) {
 	} else {
 		w.warn.Hide()
 	}
-}
-
-func chatWindowLabel(minutes int) string {
-	switch {
-	case minutes <= 0:
-		return "Usage"
-	case minutes%(7*24*60) == 0:
-		return "Week"
-	case minutes%60 == 0 && minutes < 24*60:
-		return fmt.Sprintf("%d h", minutes/60)
-	case minutes%(24*60) == 0:
-		return fmt.Sprintf("%d d", minutes/(24*60))
-	}
-	return fmt.Sprintf("%d min", minutes)
 }
 
 func (w *ChatWindow) drawThumbs() {

@@ -190,6 +190,7 @@ func TestChatTypingAndSendingPutsTheTextInTheRequest(t *testing.T) {
 		Reasoning struct{ Effort string }
 	}
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	if body.Model != "gpt-5.6-sol" || body.Reasoning.Effort != "high" || len(body.Input) != 1 || body.Input[0].Text() != "What is Go?\nBriefly." {
 		t.Errorf("request: model %q effort %q input %+v", body.Model, body.Reasoning.Effort, body.Input)
 	}
@@ -200,7 +201,7 @@ func TestChatTypingAndSendingPutsTheTextInTheRequest(t *testing.T) {
 		t.Errorf("usage line %q", l)
 	}
 	// The meters took the answer's headers; the weekly window warns.
-	if !h.w.meters.Visible() || h.w.meterBars[1].Value != 93 || !h.w.warn.Visible() || !strings.Contains(h.w.warn.Text, "Week window 93 % used") {
+	if !h.w.meters.Visible() || h.w.meterBars[1].Value != 93 || !h.w.warn.Visible() || !strings.Contains(h.w.warn.Text, "week window 93 % used") {
 		t.Errorf("meters %v, warning %q", h.w.meters.Visible(), h.w.warn.Text)
 	}
 }
@@ -318,6 +319,7 @@ func TestChatDropTwoImagesAndATextFile(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var images int
 	for _, c := range body.Input[0].Content {
 		if c.Type == provider.ContentInputImage {
@@ -348,6 +350,7 @@ func TestChatSecondTurnCarriesTheFirst(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[1].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var got []string
 	for _, it := range body.Input {
 		got = append(got, it.Type+":"+it.Text()+it.EncryptedContent)
@@ -441,4 +444,13 @@ func TestChatGoldenWithCodeBlockAndThumbnail(t *testing.T) {
 		_ = png.Encode(&b, h.w.win.Canvas().Capture())
 		_ = os.WriteFile(filepath.Join(dir, "chat-test-canvas.png"), b.Bytes(), 0o644)
 	}
+}
+
+// conversationOnly drops the developer message (the system prompt) that
+// starts every ChatGPT request, as Codex 0.171 sends it.
+func conversationOnly(in []provider.Item) []provider.Item {
+	for len(in) > 0 && in[0].Role == "developer" {
+		in = in[1:]
+	}
+	return in
 }

@@ -108,7 +108,8 @@ type Usage struct {
 
 // UsageWindow is one usage window ("5 h", "Week").
 type UsageWindow struct {
-	Minutes     int // the window's length
+	Minutes     int    // the window's length
+	Label       string // provider.LabeledWindow's: "5 h", "week", "Codex Spark · 5 h"
 	UsedPercent float64
 	ResetsAt    time.Time // zero when unknown
 }

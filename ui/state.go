@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/codextray/codextray/core/provider"
 	"math"
 	"strings"
 	"time"
@@ -120,24 +121,21 @@ func tooltip(v viewState) string {
 	return "Codex Tray: " + accountLine(v) + " · " + tokenLine(v)
 }
 
-// windowName is "5 h" for a 300-minute window, "Week" for a weekly one.
-func windowName(minutes int) string {
-	switch {
-	case minutes <= 0:
-		return "Usage"
-	case minutes == 7*24*60:
-		return "Week"
-	case minutes == 24*60:
-		return "Day"
-	case minutes%60 == 0:
-		return fmt.Sprintf("%d h", minutes/60)
+// windowName is the window's name, from the one labelling function in
+// core/provider ("5 h", "day", "week", "month"; named limits by name).
+func windowName(w UsageWindow) string {
+	if w.Label != "" {
+		return w.Label
 	}
-	return fmt.Sprintf("%d min", minutes)
+	if l := provider.WindowLabel(w.Minutes); l != "" {
+		return l
+	}
+	return "Usage"
 }
 
 // usageLine is "5 h: 42 % used · resets 14:05".
 func usageLine(w UsageWindow, now time.Time, loc *time.Location) string {
-	s := fmt.Sprintf("%s: %d %% used", windowName(w.Minutes), int(math.Round(w.UsedPercent)))
+	s := fmt.Sprintf("%s: %d %% used", windowName(w), int(math.Round(w.UsedPercent)))
 	if !w.ResetsAt.IsZero() {
 		s += " · resets " + clock(w.ResetsAt, now, loc)
 	}

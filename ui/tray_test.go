@@ -87,7 +87,7 @@ func TestTrayMenuForEveryState(t *testing.T) {
 	test.NewTempApp(t)
 	common := []menuItemWant{{"Open Chat", false}, {"Status…", false}}
 	tail := []menuItemWant{{"Sign in again…", false}, {"Settings…", false}, {"", false}, {"Quit", false}}
-	usage := []menuItemWant{{"5 h: 42 % used · resets 14:05", true}, {"Week: 12 % used · resets Thu 10:00", true}}
+	usage := []menuItemWant{{"5 h: 42 % used · resets 14:05", true}, {"week: 12 % used · resets Thu 10:00", true}}
 	cat := func(parts ...[]menuItemWant) []menuItemWant {
 		var out []menuItemWant
 		for _, p := range parts {
@@ -219,8 +219,8 @@ func TestUsageLineAndClock(t *testing.T) {
 		want string
 	}{
 		{UsageWindow{Minutes: 300, UsedPercent: 42.4, ResetsAt: testNow.Add(4*time.Hour + 5*time.Minute)}, "5 h: 42 % used · resets 14:05"},
-		{UsageWindow{Minutes: 10080, UsedPercent: 12}, "Week: 12 % used"},
-		{UsageWindow{Minutes: 10080, UsedPercent: 99.6, ResetsAt: testNow.Add(10 * 24 * time.Hour)}, "Week: 100 % used · resets 14 May 10:00"},
+		{UsageWindow{Minutes: 10080, UsedPercent: 12}, "week: 12 % used"},
+		{UsageWindow{Minutes: 10080, UsedPercent: 99.6, ResetsAt: testNow.Add(10 * 24 * time.Hour)}, "week: 100 % used · resets 14 May 10:00"},
 		{UsageWindow{Minutes: 45, UsedPercent: 0}, "45 min: 0 % used"},
 	} {
 		if got := usageLine(tc.w, testNow, time.UTC); got != tc.want {

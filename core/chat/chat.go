@@ -69,7 +69,9 @@ func ProblemFor(err error) *Problem {
 		}
 	case errors.As(err, &pe) && pe.Kind == provider.KindContextLength:
 		p.Action = ActionNewChat
-	case errors.As(err, &pe) && (pe.Kind == provider.KindUsageNotIncluded || pe.Kind == provider.KindPolicy):
+	case errors.As(err, &pe) && (pe.Kind == provider.KindUsageNotIncluded || pe.Kind == provider.KindPolicy ||
+		pe.Kind == provider.KindInvalidPrompt || pe.Kind == provider.KindContentFilter || pe.Kind == provider.KindRouting):
+		// Sending the same turn again would fail the same way.
 		p.Action = ActionNone
 	}
 	return p

@@ -105,7 +105,7 @@ func (c *Client) doAuth(ctx context.Context, build func(context.Context, Credent
 			body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 			res.Body.Close()
 			last = classifyHTTP(res.StatusCode, res.Header, body, model, c.opts.Now())
-			if last.Kind != KindServer {
+			if last.Kind != KindServer && !waitsBriefly(last) {
 				return nil, last
 			}
 		}
@@ -116,7 +116,11 @@ func (c *Client) doAuth(ctx context.Context, build func(context.Context, Credent
 			return nil, last
 		}
 		attempt++
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+		delay := c.backoff(attempt)
+		if last.RetryAfter > 0 {
+			delay = last.RetryAfter // the backend said how long
+		}
+		if err := sleep(ctx, delay); err != nil {
 			return nil, err
 		}
 	}
@@ -141,4 +145,14 @@ func (c *Client) get(ctx context.Context, url string, header http.Header) (*http
 		req.Header.Set("Accept", "application/json")
 		return req, nil
 	}, "")
+}
+
+// MaxAutoRetryAfter is the longest Retry-After a request waits out by
+// itself; a longer one is reported to the user with the time to wait.
+const MaxAutoRetryAfter = 10 * time.Second
+
+// waitsBriefly reports a rate limit (slow_down, a 429) whose Retry-After is
+// short enough to wait out and send again, as Codex does.
+func waitsBriefly(e *Error) bool {
+	return e.Kind == KindRateLimited && e.RetryAfter > 0 && e.RetryAfter <= MaxAutoRetryAfter
 }

@@ -188,11 +188,16 @@ func (s *Stream) Next() bool {
 		case Failed:
 			return s.fail(classifyFailed(e, s.req.Model))
 		case Incomplete:
+			if e.Reason == "content_filter" {
+				return s.fail(&Error{Kind: KindContentFilter, Code: e.Reason, Message: contentFilterMessage,
+					Cause: errors.New("response.incomplete: content_filter")})
+			}
 			return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
 				Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
 				Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
 		case ErrorEvent:
-			f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
+			f := classifyFailed(Failed{Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter, WindowMinutes: e.WindowMinutes,
+				PlanType: e.PlanType, ResetsAt: e.ResetsAt}, s.req.Model)
 			f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
 			return s.fail(f)
 		default:

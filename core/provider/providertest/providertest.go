@@ -50,6 +50,7 @@ type Server struct {
 	// nil answers with the login's account and no routing constraint.
 	accountsCheck []byte
 	override      string                  // account_routing_override of the default accounts answer
+	modelsErr     *Reply                  // answer to /codex/models instead of the catalog
 	catalog       map[string]catalogEntry // from SetModels, by slug
 	// quietRejects makes a rejected request a 400 only, not also a test
 	// error (for tests that send bad requests on purpose).
@@ -159,6 +160,14 @@ func (s *Server) SetModels(body []byte, etag string) {
 func (s *Server) SetAccountsCheck(body []byte) {
 	s.mu.Lock()
 	s.accountsCheck = body
+	s.mu.Unlock()
+}
+
+// SetModelsError makes GET /codex/models answer r (a status and a body)
+// instead of the catalog; nil restores the catalog.
+func (s *Server) SetModelsError(r *Reply) {
+	s.mu.Lock()
+	s.modelsErr = r
 	s.mu.Unlock()
 }
 
@@ -286,8 +295,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		models, etag := s.models, s.modelsETag
+		models, etag, merr := s.models, s.modelsETag, s.modelsErr
 		s.mu.Unlock()
+		if merr != nil {
+			writeJSON(w, merr.Status, []byte(merr.Body))
+			return
+		}
 		if etag != "" {
 			w.Header().Set("ETag", etag)
 			if r.Header.Get("If-None-Match") == etag {
