@@ -40,8 +40,18 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if cli, err := svc.CodexCLI(ctx); err == nil {
 		codexCLI = &auth.CodexCLI{Path: cli.Path, Version: cli.Version}
 	}
+	// A workspace routing problem the chat, models or usage met (read from
+	// their note on disk: status itself never asks the network).
+	var routing string
+	if client, err := svc.Backend(ReadVersion(env.FyneAppTOML).Version); err == nil {
+		routing = client.RoutingProblem(ctx)
+	}
 	print := func(st auth.Status) error {
 		st.CodexCLI = codexCLI
+		if routing != "" && st.Mode == "chatgpt" {
+			st.Error = routing
+			st.Message += " " + routing
+		}
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)
 		}

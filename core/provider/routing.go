@@ -2,13 +2,19 @@ package provider
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Workspace routing (codex-today.md §3): before the first request of a
@@ -55,6 +61,10 @@ func (c *Client) route(ctx context.Context, cr Credentials) (Route, error) {
 		return r, nil
 	}
 	r, err := c.discoverRoute(ctx, cr)
+	var re *Error
+	if err == nil || errors.As(err, &re) && re.Kind == KindRouting {
+		c.noteRouting(cr, err)
+	}
 	if err != nil {
 		return Route{}, err
 	}
@@ -212,4 +222,67 @@ func deref(s *string) string {
 
 func routingError(msg string, cause error) *Error {
 	return &Error{Kind: KindRouting, Code: "workspace_routing", Message: msg, Cause: cause}
+}
+
+// routingNote is the outcome of the latest discovery for one account, kept
+// on disk so that `status` and the status window can show a routing
+// problem without asking the network themselves.
+type routingNote struct {
+	Account string    `json:"account"`
+	Base    string    `json:"base"`
+	Problem string    `json:"problem,omitempty"` // the user's sentence; "" when the route was found
+	At      time.Time `json:"at"`
+}
+
+func (c *Client) routingNotePath(cr Credentials) string {
+	if c.opts.CacheDir == "-" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(c.opts.ChatGPTBaseURL + "\x00" + cr.AccountID))
+	return filepath.Join(c.opts.CacheDir, "routing-"+hex.EncodeToString(sum[:8])+".json")
+}
+
+func (c *Client) noteRouting(cr Credentials, err error) {
+	path := c.routingNotePath(cr)
+	if path == "" {
+		return
+	}
+	n := routingNote{Account: cr.AccountID, Base: c.opts.ChatGPTBaseURL, At: c.opts.Now()}
+	if err != nil {
+		n.Problem = ErrorMessage(err)
+	}
+	data, _ := json.Marshal(n)
+	if os.MkdirAll(filepath.Dir(path), 0o700) != nil {
+		return
+	}
+	f, ferr := os.CreateTemp(filepath.Dir(path), ".routing-*")
+	if ferr != nil {
+		return
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
+		_ = os.Remove(f.Name())
+	}
+}
+
+// RoutingProblem is the sentence of the latest workspace routing failure
+// of the current login, as the chat, models or usage met it; "" when the
+// latest discovery succeeded or none was made. It reads the login and a
+// file, never the network.
+func (c *Client) RoutingProblem(ctx context.Context) string {
+	cr, err := c.credentials(ctx)
+	if err != nil || cr.Mode != ModeChatGPT {
+		return ""
+	}
+	path := c.routingNotePath(cr)
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	var n routingNote
+	if err != nil || json.Unmarshal(data, &n) != nil || n.Account != cr.AccountID || n.Base != c.opts.ChatGPTBaseURL {
+		return ""
+	}
+	return n.Problem
 }
