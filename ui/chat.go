@@ -108,6 +108,7 @@ type ChatWindow struct {
 	sendBtn    *widget.Button
 	modelSel   *widget.Select
 	effortSel  *widget.Select
+	fastChk    *widget.Check // the priority service tier, where the model has it
 	thumbs     *fyne.Container
 	notices    *fyne.Container
 	warn       *widget.Label
@@ -131,6 +132,7 @@ type chatState struct {
 	models    *ModelList
 	model     string // the chosen slug
 	effort    string
+	fast      bool // Fast (priority tier) chosen; sent only to models that offer it
 	usage     *Usage
 	loginOK   bool
 	loginWhy  string
@@ -178,6 +180,7 @@ func newChatWindow(a fyne.App, deps ChatDeps, post func(func())) *ChatWindow {
 	prefs := a.Preferences()
 	w.state.model = prefs.String(appdata.PrefDefaultModel)
 	w.state.effort = prefs.String(appdata.PrefDefaultEffort)
+	w.state.fast = prefs.Bool(appdata.PrefFast)
 	if w.post == nil {
 		w.post = func(f func()) {
 			done := make(chan struct{})
@@ -406,6 +409,8 @@ func (w *ChatWindow) build() fyne.CanvasObject {
 	w.modelSel.PlaceHolder = "Model"
 	w.effortSel = widget.NewSelect(nil, w.onEffortChosen)
 	w.effortSel.PlaceHolder = "Effort"
+	w.fastChk = widget.NewCheck("Fast", w.onFastChosen)
+	w.fastChk.Hide()
 	pick := func(min float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.New(layout.NewGridWrapLayout(fyne.NewSize(min, o.MinSize().Height)), o)
 	}
@@ -415,7 +420,7 @@ func (w *ChatWindow) build() fyne.CanvasObject {
 		left = container.NewHBox(toggle, newChat)
 	}
 	top := container.NewBorder(nil, nil, left, container.NewHBox(
-		widget.NewLabel("Model"), pick(190, w.modelSel), widget.NewLabel("Effort"), pick(110, w.effortSel)))
+		widget.NewLabel("Model"), pick(190, w.modelSel), widget.NewLabel("Effort"), pick(110, w.effortSel), w.fastChk))
 
 	w.thumbs = container.NewHBox()
 	w.thumbs.Hide()
@@ -643,6 +648,17 @@ func (w *ChatWindow) drawPickers(s chatState) {
 		w.effortSel.Enable()
 	}
 	w.effortSel.Refresh()
+	// Fast only where the catalog lists the priority tier for the model.
+	w.fastChk.Hidden = !m.Fast
+	if w.fastChk.Checked != s.fast {
+		w.fastChk.Checked = s.fast
+	}
+	w.fastChk.Refresh()
+}
+
+func (w *ChatWindow) onFastChosen(on bool) {
+	w.changed(func(s *chatState) { s.fast = on })
+	w.app.Preferences().SetBool(appdata.PrefFast, on)
 }
 
 func chatModelName(m Model) string {
@@ -749,6 +765,13 @@ func (w *ChatWindow) onSend() {
 		return
 	}
 	w.follow = true
+	tier := "" // without the catalog, no tier it could confirm
+	if s.models != nil {
+		if m, ok := s.models.Find(model); ok && m.Fast && s.fast {
+			tier = provider.ServiceTierPriority
+		}
+	}
+	w.conv.SetServiceTier(tier)
 	if err := w.conv.Send(w.ctx, text, w.attached, model, s.effort); err != nil {
 		w.notice(err.Error())
 		return
@@ -825,7 +848,7 @@ func (w *ChatWindow) onModelChosen(name string) {
 				s.model = slug
 				if s.models != nil {
 					m, _ := s.models.Find(slug)
-					s.effort = chatEffortFor(m, s.effort)
+					s.effort = chatEffortNoted(s, m, s.effort)
 				}
 			})
 			return
@@ -835,6 +858,16 @@ func (w *ChatWindow) onModelChosen(name string) {
 
 func (w *ChatWindow) onEffortChosen(e string) {
 	w.changed(func(s *chatState) { s.effort = e })
+}
+
+// chatEffortNoted is chatEffortFor, and says so in a notice when a chosen
+// (or saved) effort the model lacks falls back to the model's default.
+func chatEffortNoted(s *chatState, m Model, want string) string {
+	got := chatEffortFor(m, want)
+	if want != "" && got != want && len(m.Efforts) > 0 {
+		s.notices = append(s.notices, fmt.Sprintf("%s does not offer the %s effort; using its default, %s.", chatModelName(m), want, got))
+	}
+	return got
 }
 
 // chatEffortFor keeps want when the model supports it, else its default.
@@ -971,7 +1004,7 @@ func (w *ChatWindow) fetchBackend() {
 				s.model = models.Default
 				m, _ = models.Find(s.model)
 			}
-			s.effort = chatEffortFor(m, s.effort)
+			s.effort = chatEffortNoted(s, m, s.effort)
 		}
 		if uerr == nil {
 			s.usage = &usage

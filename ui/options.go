@@ -80,8 +80,9 @@ type StartAtLogin interface {
 type Model struct {
 	Slug          string
 	Name          string
-	Efforts       []string // reasoning efforts it supports
+	Efforts       []string // reasoning efforts it supports, from its catalog entry
 	DefaultEffort string
+	Fast          bool // the catalog offers the priority ("Fast") service tier
 }
 
 // ModelList is the live model list and the backend's default.
