@@ -112,7 +112,8 @@ type interopTurn struct {
 	name   string
 	prompt string
 	image  bool
-	resume bool // a second turn of the conversation before it
+	resume bool   // a second turn of the conversation before it
+	effort string // "" for high
 }
 
 func TestInteropRequestsMatchCodex(t *testing.T) {
@@ -148,16 +149,32 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 		{name: "second turn", prompt: "Say hi again", resume: true},
 		{name: "image turn", prompt: "What is in the picture?", image: true},
 	}
-	for _, model := range []string{"gpt-6.2-sol", "gpt-5.5"} {
+	// The five turns of the issue (Lite: first, second, image; full
+	// dialect: first, second), the full dialect's image turn, the top
+	// effort of a Lite model, and a model in no catalog, which gets the
+	// dialect Codex gives it.
+	plan := map[string][]interopTurn{
+		"gpt-6.2-sol": append(turns, interopTurn{name: "ultra effort", prompt: "Think hard", effort: "ultra"},
+			interopTurn{name: "max effort", prompt: "Think harder", effort: "max"}),
+		"gpt-5.5":       turns,
+		"gpt-5.6-sol":   {{name: "ultra effort, no multi-agent effort in the catalog", prompt: "Think hard", effort: "ultra"}},
+		"gpt-unknown-9": turns[:1],
+	}
+	wantLite := map[string]bool{"gpt-6.2-sol": true, "gpt-5.5": false, "gpt-5.6-sol": true, "gpt-unknown-9": false}
+	for _, model := range []string{"gpt-6.2-sol", "gpt-5.5", "gpt-5.6-sol", "gpt-unknown-9"} {
 		lite, known := srv.IsLite(model)
-		if !known || lite != (model == "gpt-6.2-sol") {
+		if known != (model != "gpt-unknown-9") || lite != wantLite[model] {
 			t.Fatalf("the catalog does not have %s as the test expects (lite %v, known %v)", model, lite, known)
 		}
 		conversation := int64(0)
-		for _, turn := range turns {
+		for _, turn := range plan[model] {
+			effort := turn.effort
+			if effort == "" {
+				effort = "high"
+			}
 			name := fmt.Sprintf("%s, %s", model, turn.name)
 			// The real Codex.
-			args := []string{"exec", "--skip-git-repo-check", "-m", model, "-c", "model_reasoning_effort=high"}
+			args := []string{"exec", "--skip-git-repo-check", "-m", model, "-c", "model_reasoning_effort=" + effort}
 			switch {
 			case turn.resume:
 				args = append(args, "resume", "--last", turn.prompt)
@@ -178,7 +195,7 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 			}
 
 			// codextray chat.
-			cargs := []string{"chat", "--json", "--model", model, "--effort", "high"}
+			cargs := []string{"chat", "--json", "--model", model, "--effort", effort}
 			if turn.resume {
 				cargs = append(cargs, "--continue", fmt.Sprint(conversation))
 			}

@@ -6,8 +6,13 @@ package provider
 // Only the fields the request depends on are kept.
 var bundledModels = func() map[string]Model {
 	lite := func(slug, effort, verbosity string) Model {
-		return Model{Slug: slug, DefaultReasoningLevel: effort, UseResponsesLite: true, SupportVerbosity: true,
+		m := Model{Slug: slug, DefaultReasoningLevel: effort, UseResponsesLite: true, SupportVerbosity: true,
 			DefaultVerbosity: verbosity, SupportsParallelToolCalls: true, SupportsImageDetailOriginal: true}
+		switch slug {
+		case "gpt-6.2-sol", "gpt-6.2-astra", "gpt-6-astra", "gpt-6.1-sol", "gpt-6.1-terra":
+			m.MultiAgentReasoningEffort = "xhigh"
+		}
+		return m
 	}
 	out := map[string]Model{}
 	for _, m := range []Model{

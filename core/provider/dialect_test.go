@@ -186,7 +186,8 @@ func TestBundledCatalogMatches0171(t *testing.T) {
 		want := dialect{known: true, model: m}
 		if got.lite() != want.lite() || b.DefaultReasoningLevel != m.DefaultReasoningLevel || b.SupportVerbosity != m.SupportVerbosity ||
 			b.DefaultVerbosity != m.DefaultVerbosity || b.SupportsParallelToolCalls != m.SupportsParallelToolCalls ||
-			b.SupportsImageDetailOriginal != m.SupportsImageDetailOriginal || !m.SupportsSummaries() {
+			b.SupportsImageDetailOriginal != m.SupportsImageDetailOriginal || !m.SupportsSummaries() ||
+			b.MultiAgentReasoningEffort != m.MultiAgentReasoningEffort {
 			t.Errorf("%s: bundled %+v differs from the catalog", m.Slug, b)
 		}
 	}

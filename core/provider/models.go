@@ -40,6 +40,10 @@ type Model struct {
 	SupportsParallelToolCalls   bool   `json:"supports_parallel_tool_calls,omitempty"`
 	SupportsImageDetailOriginal bool   `json:"supports_image_detail_original,omitempty"`
 	MinimalClientVersion        string `json:"minimal_client_version,omitempty"`
+	// MultiAgentReasoningEffort is the effort Codex sends for "ultra"
+	// ("maximum reasoning with automatic task delegation"): the effort of
+	// the delegating root agent.
+	MultiAgentReasoningEffort string `json:"multi_agent_reasoning_effort,omitempty"`
 
 	// AvailableInPlans lists the plans that may use the model; empty means
 	// every plan. Plans are an open set.

@@ -250,6 +250,11 @@ func (c *Client) chatgptBody(r TurnRequest, d dialect) ([]byte, error) {
 		ServiceTier:    r.ServiceTier,
 	}
 	rp := &reasoningParam{Effort: wireEffort(effort)}
+	if effort == "ultra" && m.MultiAgentReasoningEffort != "" {
+		// Ultra is delegation in Codex: its turn asks for the root agent's
+		// effort, which a chat (no delegation) asks for too.
+		rp.Effort = m.MultiAgentReasoningEffort
+	}
 	if !d.known || m.SupportsSummaries() {
 		rp.Summary = "auto"
 	}
@@ -295,7 +300,8 @@ func (c *Client) instructions(r TurnRequest) string {
 	return c.opts.Instructions
 }
 
-// wireEffort is effort as the backend takes it: Codex sends ultra as max.
+// wireEffort is effort as the backend takes it: Codex sends ultra as max
+// for a model whose catalog entry names no multi-agent effort.
 func wireEffort(effort string) string {
 	if effort == "ultra" {
 		return "max"
