@@ -132,6 +132,9 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One change to the 0.171.0 catalog: gpt-5.6-sol without the reasoning
+	// summary parameter, to see what both clients send a model that has none.
+	catalog = withoutSummaries(t, catalog, "gpt-5.6-sol")
 	srv.SetModels(catalog, `"catalog-0.171.0"`)
 	srv.SetRoutingOverride("us") // both must send it on their turns
 	srv.SetFallback(pt.Reply{Chunks: []string{pt.Stream("Hello from the fake backend.", pt.Usage{Input: 10, Output: 5})}})
@@ -157,7 +160,7 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 		"gpt-6.2-sol": append(turns, interopTurn{name: "ultra effort", prompt: "Think hard", effort: "ultra"},
 			interopTurn{name: "max effort", prompt: "Think harder", effort: "max"}),
 		"gpt-5.5":       turns,
-		"gpt-5.6-sol":   {{name: "ultra effort, no multi-agent effort in the catalog", prompt: "Think hard", effort: "ultra"}},
+		"gpt-5.6-sol":   {{name: "ultra effort, no multi-agent effort, no summaries", prompt: "Think hard", effort: "ultra"}},
 		"gpt-unknown-9": turns[:1],
 	}
 	wantLite := map[string]bool{"gpt-6.2-sol": true, "gpt-5.5": false, "gpt-5.6-sol": true, "gpt-unknown-9": false}
@@ -437,5 +440,23 @@ func tinyPNG() []byte {
 	if err != nil {
 		panic(err)
 	}
+	return b
+}
+
+// withoutSummaries sets supports_reasoning_summary_parameter false for
+// slug: what makes Codex 0.171 leave reasoning.summary out (measured;
+// supports_reasoning_summaries false alone does not).
+func withoutSummaries(t *testing.T, catalog []byte, slug string) []byte {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(catalog, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range c["models"].([]any) {
+		if m := m.(map[string]any); m["slug"] == slug {
+			m["supports_reasoning_summary_parameter"] = false
+		}
+	}
+	b, _ := json.Marshal(c)
 	return b
 }

@@ -147,7 +147,7 @@ func TestRequestDialects(t *testing.T) {
 	// A model without summaries gets none.
 	no := false
 	d := find("gpt-5.5")
-	d.model.SupportsReasoningSummaries = &no
+	d.model.SupportsReasoningSummaryParameter = &no
 	r.Effort = "high"
 	if got := body(r, d)["reasoning"]; !reflect.DeepEqual(got, map[string]any{"effort": "high"}) {
 		t.Errorf("no summaries: reasoning %v", got)

@@ -33,13 +33,17 @@ type Model struct {
 
 	// The fields that decide the request's dialect, as Codex 0.171 reads
 	// them (codex-today.md §2–3).
-	UseResponsesLite            bool   `json:"use_responses_lite,omitempty"`
-	SupportsReasoningSummaries  *bool  `json:"supports_reasoning_summaries,omitempty"` // nil: not said, taken as true
-	SupportVerbosity            bool   `json:"support_verbosity,omitempty"`
-	DefaultVerbosity            string `json:"default_verbosity,omitempty"`
-	SupportsParallelToolCalls   bool   `json:"supports_parallel_tool_calls,omitempty"`
-	SupportsImageDetailOriginal bool   `json:"supports_image_detail_original,omitempty"`
-	MinimalClientVersion        string `json:"minimal_client_version,omitempty"`
+	UseResponsesLite           bool  `json:"use_responses_lite,omitempty"`
+	SupportsReasoningSummaries *bool `json:"supports_reasoning_summaries,omitempty"` // nil: not said, taken as true
+	// SupportsReasoningSummaryParameter decides whether reasoning.summary
+	// is sent: Codex 0.171 sends it unless this is false, whatever
+	// supports_reasoning_summaries says (measured).
+	SupportsReasoningSummaryParameter *bool  `json:"supports_reasoning_summary_parameter,omitempty"`
+	SupportVerbosity                  bool   `json:"support_verbosity,omitempty"`
+	DefaultVerbosity                  string `json:"default_verbosity,omitempty"`
+	SupportsParallelToolCalls         bool   `json:"supports_parallel_tool_calls,omitempty"`
+	SupportsImageDetailOriginal       bool   `json:"supports_image_detail_original,omitempty"`
+	MinimalClientVersion              string `json:"minimal_client_version,omitempty"`
 	// MultiAgentReasoningEffort is the effort Codex sends for "ultra"
 	// ("maximum reasoning with automatic task delegation"): the effort of
 	// the delegating root agent.
@@ -76,10 +80,11 @@ func (m Model) HasServiceTier(tier string) bool {
 	return false
 }
 
-// SupportsSummaries reports whether the model can send reasoning summaries
-// (true when the catalog does not say).
+// SupportsSummaries reports whether a request for the model asks for
+// reasoning summaries: as Codex 0.171 decides it, from
+// supports_reasoning_summary_parameter (true when the catalog does not say).
 func (m Model) SupportsSummaries() bool {
-	return m.SupportsReasoningSummaries == nil || *m.SupportsReasoningSummaries
+	return m.SupportsReasoningSummaryParameter == nil || *m.SupportsReasoningSummaryParameter
 }
 
 // HasEffort reports whether the catalog lists effort for the model; a model
