@@ -3,6 +3,12 @@
 // model list with its disk cache, the usage windows and the rate-limit
 // headers. It never imports Fyne; the chat window, the tray and the command
 // line all use it the same way.
+//
+// In ChatGPT mode it speaks as Codex 0.171 does: the model's catalog entry
+// picks the request's dialect (request.go; Responses-Lite or the full one),
+// and every login's requests go where /wham/accounts/check routes its
+// workspace (routing.go). The interop test in core/cli compares its requests
+// with the real Codex CLI's, property by property.
 package provider
 
 import (
