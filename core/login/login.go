@@ -36,7 +36,10 @@ type Service struct {
 // once per process; nil with an error when none is found.
 func (s *Service) CodexCLI(ctx context.Context) (*codexcli.CLI, error) {
 	s.codexOnce.Do(func() {
-		path, _ := appdata.Preferences()[appdata.PrefCodexPath].(string)
+		var path string
+		if prefs, err := appdata.PreferencesPath(); err == nil {
+			path = appdata.OpenPrefs(prefs).String(appdata.PrefCodexPath)
+		}
 		s.codex, s.codexErr = codexcli.Find(ctx, codexcli.Options{Path: path})
 	})
 	return s.codex, s.codexErr
@@ -164,14 +167,12 @@ func (s *Service) Watch(ctx context.Context, set Settings, out chan<- auth.Statu
 }
 
 // SettingsFromPreferences reads the user's settings as the Settings window
-// saved them.
+// saved them, for a command: MaintainMirror is off.
 func SettingsFromPreferences() Settings {
-	p := appdata.Preferences()
-	return Settings{
-		Reminder:      time.Duration(appdata.Float(p, appdata.PrefReminderHours, 24) * float64(time.Hour)),
-		MirrorEnabled: appdata.Bool(p, appdata.PrefMirrorEnabled, true),
-		KeepAlive:     time.Duration(appdata.Float(p, appdata.PrefKeepAliveHours, 0) * float64(time.Hour)),
-	}
+	path, _ := appdata.PreferencesPath() // none: every setting takes its default
+	set := SettingsFrom(appdata.OpenPrefs(path))
+	set.MaintainMirror = false
+	return set
 }
 
 // Backend is the client of the ChatGPT backend (or the API, for an API-key

@@ -140,7 +140,7 @@ func (s countingSource) AfterUnauthorized(ctx context.Context, c Credentials) (C
 }
 
 func TestWindowLabelsByLength(t *testing.T) {
-	for m, want := range map[int]string{300: "5 h", 1440: "day", 10080: "week", 43200: "month", 44640: "month", 120: "2 h", 2880: "2 days", 45: "45 min", 0: ""} {
+	for m, want := range map[int]string{300: "5 h", 1440: "day", 10080: "week", 43200: "month", 44640: "month", 120: "2 h", 2880: "2 d", 45: "45 min", 0: ""} {
 		if got := WindowLabel(m); got != want {
 			t.Errorf("WindowLabel(%d) = %q, want %q", m, got, want)
 		}

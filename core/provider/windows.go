@@ -7,7 +7,7 @@ import (
 
 // WindowLabel names a usage window by its length, the same way everywhere
 // (tray, status window, chat meters, command line): "5 h", "day", "week",
-// "month"; other lengths as "3 h", "2 days", "45 min". Windows are named by
+// "month"; other lengths as "3 h", "2 d", "45 min". Windows are named by
 // length, never by slot: a weekly window may come as the primary one
 // (codex-today.md §4). 0 (length not reported) gives "".
 func WindowLabel(minutes int) string {
@@ -22,7 +22,7 @@ func WindowLabel(minutes int) string {
 	case minutes >= 28*day && minutes <= 31*day:
 		return "month"
 	case minutes%day == 0:
-		return fmt.Sprintf("%d days", minutes/day)
+		return fmt.Sprintf("%d d", minutes/day)
 	case minutes%60 == 0:
 		return fmt.Sprintf("%d h", minutes/60)
 	}
