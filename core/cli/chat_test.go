@@ -228,7 +228,7 @@ func TestUsageCommand(t *testing.T) {
 		"secondary_window":{"used_percent":7,"limit_window_seconds":604800,"reset_after_seconds":86400,"reset_at":1900500000}}}`), nil)
 	out, errOut, code := runCodextray(t, env, "usage")
 	if code != 0 || !strings.Contains(out, "Plan: Plus") || !strings.Contains(out, "5 h: 42% used, resets") ||
-		!strings.Contains(out, "week: 7% used") {
+		!strings.Contains(out, "Week: 7% used") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runCodextray(t, env, "usage", "--json")

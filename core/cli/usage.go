@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/provider"
@@ -43,7 +45,9 @@ func writeUsageText(out io.Writer, rl provider.RateLimits, now time.Time) {
 		fmt.Fprintf(out, "Plan: %s\n", auth.PlanName(rl.PlanType))
 	}
 	for _, w := range rl.Windows() {
-		line := fmt.Sprintf("%s: %.0f%% used", w.Label, w.Window.UsedPercent)
+		// The label starts the line, capitalised as the tray and the
+		// windows show it: "5 h", "Week", "Month", "Codex Spark · 5 h".
+		line := fmt.Sprintf("%s: %.0f%% used", capitalise(w.Label), w.Window.UsedPercent)
 		if !w.Window.ResetsAt.IsZero() {
 			line += ", resets " + provider.FormatResetTime(w.Window.ResetsAt, now)
 		}
@@ -60,4 +64,9 @@ func writeUsageText(out io.Writer, rl provider.RateLimits, now time.Time) {
 	if rl.LimitReached {
 		fmt.Fprintln(out, "The usage limit is reached.")
 	}
+}
+
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
