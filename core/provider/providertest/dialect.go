@@ -51,8 +51,8 @@ func zstdDecode(b []byte) ([]byte, error) { return zstdDecoder.DecodeAll(b, nil)
 // checkDialect checks a ChatGPT /codex/responses request against the
 // dialect the served catalog gives its model, the way the real backend
 // rejects a Responses-Lite request that lacks a Lite property with a 400
-// (codex-today.md §2). A model the catalog does not list is not checked
-// for a dialect.
+// (codex-today.md §2). The full dialect and a model the catalog does not
+// list have no dialect rules beyond CheckResponsesRequest's.
 func (s *Server) checkDialect(h http.Header, body []byte) []string {
 	var b map[string]any
 	if json.Unmarshal(body, &b) != nil {
@@ -66,7 +66,7 @@ func (s *Server) checkDialect(h http.Header, body []byte) []string {
 	if lite {
 		return CheckLite(h, body)
 	}
-	return checkNotLite(h, b)
+	return nil // what the backend wants of the full dialect is checked by CheckResponsesRequest
 }
 
 // CheckLite lists the Responses-Lite properties a request lacks: the
@@ -97,21 +97,6 @@ func CheckLite(h http.Header, body []byte) []string {
 	r, _ := b["reasoning"].(map[string]any)
 	if r == nil || r["context"] != "all_turns" {
 		bad("Responses-Lite requires reasoning.context \"all_turns\" (got %v)", b["reasoning"])
-	}
-	return p
-}
-
-// checkNotLite checks what the full dialect needs: a system prompt, as
-// top-level instructions or a developer message, and no Lite-only fields.
-func checkNotLite(h http.Header, b map[string]any) []string {
-	var p []string
-	if h.Get(HeaderResponsesLite) != "" {
-		p = append(p, fmt.Sprintf("%s sent for a model that is not Responses-Lite", HeaderResponsesLite))
-	}
-	if r, _ := b["reasoning"].(map[string]any); r != nil {
-		if _, ok := r["context"]; ok {
-			p = append(p, "reasoning.context is a Responses-Lite parameter")
-		}
 	}
 	return p
 }
