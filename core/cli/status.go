@@ -12,6 +12,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/provider"
 )
 
 func runStatus(ctx context.Context, args []string, env Env) int {
@@ -40,17 +41,20 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if cli, err := svc.CodexCLI(ctx); err == nil {
 		codexCLI = &auth.CodexCLI{Path: cli.Path, Version: cli.Version}
 	}
-	// A workspace routing problem the chat, models or usage met (read from
-	// their note on disk: status itself never asks the network).
-	var routing string
-	if client, err := svc.Backend(ReadVersion(env.FyneAppTOML).Version); err == nil {
-		routing = client.RoutingProblem(ctx)
+	// A workspace routing problem the chat, models or usage met, read from
+	// their note on disk: status neither asks the network nor reads the
+	// credentials through the refresher (it never refreshes).
+	var chatgptBase string
+	if cfg, err := auth.LoadConfig(svc.Home); err == nil {
+		chatgptBase, _ = provider.ResolveBaseURLs(cfg)
 	}
 	print := func(st auth.Status) error {
 		st.CodexCLI = codexCLI
-		if routing != "" && st.Mode == "chatgpt" {
-			st.Error = routing
-			st.Message += " " + routing
+		if st.Mode == "chatgpt" && chatgptBase != "" {
+			if routing := provider.RoutingProblem("", chatgptBase, st.AccountID); routing != "" {
+				st.Error = routing
+				st.Message += " " + routing
+			}
 		}
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)

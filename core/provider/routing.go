@@ -267,21 +267,19 @@ func (c *Client) noteRouting(cr Credentials, err error) {
 }
 
 // RoutingProblem is the sentence of the latest workspace routing failure
-// of the current login, as the chat, models or usage met it; "" when the
-// latest discovery succeeded or none was made. It reads the login and a
-// file, never the network.
-func (c *Client) RoutingProblem(ctx context.Context) string {
-	cr, err := c.credentials(ctx)
-	if err != nil || cr.Mode != ModeChatGPT {
-		return ""
-	}
-	path := c.routingNotePath(cr)
-	if path == "" {
+// of account on the ChatGPT base URL chatgptBase, as the chat, models or
+// usage met it (cacheDir "" is the default cache directory); "" when the
+// latest discovery succeeded or none was made. It reads one file: no
+// credentials, no network, so `status` can call it and never refresh.
+func RoutingProblem(cacheDir, chatgptBase, account string) string {
+	c := New(Options{Credentials: StaticSource{}, CacheDir: cacheDir, ChatGPTBaseURL: chatgptBase})
+	path := c.routingNotePath(Credentials{AccountID: account})
+	if path == "" || account == "" {
 		return ""
 	}
 	data, err := os.ReadFile(path)
 	var n routingNote
-	if err != nil || json.Unmarshal(data, &n) != nil || n.Account != cr.AccountID || n.Base != c.opts.ChatGPTBaseURL {
+	if err != nil || json.Unmarshal(data, &n) != nil || n.Account != account || n.Base != c.opts.ChatGPTBaseURL {
 		return ""
 	}
 	return n.Problem
