@@ -48,6 +48,7 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if cfg, err := auth.LoadConfig(svc.Home); err == nil {
 		chatgptBase, _ = provider.ResolveBaseURLs(cfg)
 	}
+	warned := false
 	print := func(st auth.Status) error {
 		st.CodexCLI = codexCLI
 		if st.Mode == "chatgpt" && chatgptBase != "" {
@@ -55,6 +56,17 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 				st.Error = routing
 				st.Message += " " + routing
 			}
+		}
+		// A warning, on stderr: the JSON object and its message stay
+		// as DESIGN.md defines them.
+		if perm, open := auth.OpenToOthers(svc.Loader.AuthPath()); open && st.Source == string(auth.SourceFile) {
+			if !warned {
+				fmt.Fprintf(env.Stderr, "codextray: warning: %s can be read by other users (mode %04o); keep it private with: chmod 600 %s\n",
+					svc.Loader.AuthPath(), perm, svc.Loader.AuthPath())
+			}
+			warned = true
+		} else {
+			warned = false
 		}
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)

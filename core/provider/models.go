@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Model is one entry of the backend's model catalog.
@@ -349,7 +351,7 @@ func (c *Client) readCache(path string, cr Credentials) (modelsCache, bool) {
 	if path == "" {
 		return mc, false
 	}
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, 16<<20)
 	if err != nil || json.Unmarshal(data, &mc) != nil {
 		return modelsCache{}, false
 	}
