@@ -59,6 +59,7 @@ func TestChatTypingAndSendingPutsTheTextInTheRequest(t *testing.T) {
 		Reasoning struct{ Effort string }
 	}
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	if body.Model != "gpt-5.6-sol" || body.Reasoning.Effort != "high" || len(body.Input) != 1 || body.Input[0].Text() != "What is Go?\nBriefly." {
 		t.Errorf("request: model %q effort %q input %+v", body.Model, body.Reasoning.Effort, body.Input)
 	}
@@ -187,6 +188,7 @@ func TestChatDropTwoImagesAndATextFile(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var images int
 	for _, c := range body.Input[0].Content {
 		if c.Type == provider.ContentInputImage {
@@ -217,6 +219,7 @@ func TestChatSecondTurnCarriesTheFirst(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[1].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var got []string
 	for _, it := range body.Input {
 		got = append(got, it.Type+":"+it.Text()+it.EncryptedContent)
@@ -299,6 +302,15 @@ func TestChatGoldenWithCodeBlockAndThumbnail(t *testing.T) {
 		_ = png.Encode(&b, h.w.win.Canvas().Capture())
 		_ = os.WriteFile(filepath.Join(dir, "chat-test-canvas.png"), b.Bytes(), 0o644)
 	}
+}
+
+// conversationOnly drops the developer message (the system prompt) that
+// starts every ChatGPT request, as Codex 0.171 sends it.
+func conversationOnly(in []provider.Item) []provider.Item {
+	for len(in) > 0 && in[0].Role == "developer" {
+		in = in[1:]
+	}
+	return in
 }
 
 // The chat's meters write the usage windows as the tray menu and the
