@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,13 +319,20 @@ func conversationOnly(in []provider.Item) []provider.Item {
 // the weekly one with its reset time too.
 func TestChatMetersMatchEveryView(t *testing.T) {
 	for _, hour12 := range []bool{false, true} {
-		w := newWindow(test.NewTempApp(t), Deps{}, func(f func()) { f() })
+		// The pacer draws on its own goroutine: every draw, and the reading
+		// of the meters, goes through one lock, as fyne.Do would serialise them.
+		var mu sync.Mutex
+		post := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
+		var w *Window
+		post(func() { w = newWindow(test.NewTempApp(t), Deps{}, post) })
 		w.Update(viewtest.StateIn(hour12))
-		w.draw()
+		post(w.draw)
 		var got []string
-		for _, o := range w.meters.Objects {
-			got = append(got, o.(*widget.ProgressBar).TextFormatter())
-		}
+		post(func() {
+			for _, o := range w.meters.Objects {
+				got = append(got, o.(*widget.ProgressBar).TextFormatter())
+			}
+		})
 		if want := viewtest.UsageLines[hour12]; strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("12 h %v: meters %q, want %q", hour12, got, want)
 		}
