@@ -12,6 +12,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/provider"
 )
 
 func runStatus(ctx context.Context, args []string, env Env) int {
@@ -40,8 +41,33 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if cli, err := svc.CodexCLI(ctx); err == nil {
 		codexCLI = &auth.CodexCLI{Path: cli.Path, Version: cli.Version}
 	}
+	// A workspace routing problem the chat, models or usage met, read from
+	// their note on disk: status neither asks the network nor reads the
+	// credentials through the refresher (it never refreshes).
+	var chatgptBase string
+	if cfg, err := auth.LoadConfig(svc.Home); err == nil {
+		chatgptBase, _ = provider.ResolveBaseURLs(cfg)
+	}
+	warned := false
 	print := func(st auth.Status) error {
 		st.CodexCLI = codexCLI
+		if st.Mode == "chatgpt" && chatgptBase != "" {
+			if routing := provider.RoutingProblem("", chatgptBase, st.AccountID); routing != "" {
+				st.Error = routing
+				st.Message += " " + routing
+			}
+		}
+		// A warning, on stderr: the JSON object and its message stay
+		// as DESIGN.md defines them.
+		if perm, open := auth.OpenToOthers(svc.Loader.AuthPath()); open && st.Source == string(auth.SourceFile) {
+			if !warned {
+				fmt.Fprintf(env.Stderr, "codextray: warning: %s can be read by other users (mode %04o); keep it private with: chmod 600 %s\n",
+					svc.Loader.AuthPath(), perm, svc.Loader.AuthPath())
+			}
+			warned = true
+		} else {
+			warned = false
+		}
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)
 		}

@@ -184,7 +184,12 @@ func (s *Service) Backend(version string) (*provider.Client, error) {
 		return nil, err
 	}
 	chatgpt, openai := provider.ResolveBaseURLs(cfg)
+	var codexVersion string
+	if cli, err := s.CodexCLI(context.Background()); err == nil {
+		codexVersion = cli.Version
+	}
 	return provider.New(provider.Options{
+		CodexVersion:   codexVersion,
 		Credentials:    provider.RefreshingSource{Refresher: s.Refresher},
 		ChatGPTBaseURL: chatgpt,
 		OpenAIBaseURL:  openai,

@@ -1,16 +1,21 @@
 package provider
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	sse "github.com/tmaxmax/go-sse"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Event is one event of a streamed turn, named after the Responses stream
@@ -66,6 +71,12 @@ type Failed struct {
 	Message    string
 	PlanType   string
 	ResetsAt   time.Time // zero when not sent
+	// RetryAfter is how long the backend asks to wait (retry_after, or
+	// "try again in 12.5s" in the message); 0 when not said.
+	RetryAfter time.Duration
+	// WindowMinutes is limit_window_minutes of a usage limit: the length of
+	// the window that ran out; 0 when not said.
+	WindowMinutes int
 }
 
 // Incomplete is response.incomplete.
@@ -76,9 +87,13 @@ type Incomplete struct {
 
 // ErrorEvent is a top-level {"type":"error"} event.
 type ErrorEvent struct {
-	Code    string
-	Message string
-	Param   string
+	Code          string
+	Message       string
+	Param         string
+	RetryAfter    time.Duration // as in Failed
+	WindowMinutes int           // as in Failed
+	PlanType      string
+	ResetsAt      time.Time
 }
 
 func (Created) isEvent()               {}
@@ -89,6 +104,26 @@ func (Completed) isEvent()             {}
 func (Failed) isEvent()                {}
 func (Incomplete) isEvent()            {}
 func (ErrorEvent) isEvent()            {}
+
+// EventTooLargeError: one event of the stream is longer than the limit.
+type EventTooLargeError struct{ Limit int }
+
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("an event of the stream is larger than %s", humanSize(int64(e.Limit)))
+}
+
+// humanSize is n bytes for a sentence: "32 MiB", "512 KiB", "100 bytes".
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // DecodeConfig configures Decode.
 type DecodeConfig struct {
@@ -109,6 +144,9 @@ func Decode(r io.Reader, cfg DecodeConfig) iter.Seq2[Event, error] {
 		src := io.MultiReader(r, strings.NewReader("\n\n"))
 		for ev, err := range sse.Read(src, &sse.ReadConfig{MaxEventSize: cfg.MaxEventSize}) {
 			if err != nil {
+				if errors.Is(err, bufio.ErrTooLong) {
+					err = &EventTooLargeError{Limit: cfg.MaxEventSize}
+				}
 				yield(nil, fmt.Errorf("reading the event stream: %w", err))
 				return
 			}
@@ -169,6 +207,45 @@ type wireError struct {
 	PlanType        flexString `json:"plan_type"`
 	ResetsAt        flexString `json:"resets_at"`
 	ResetsInSeconds flexString `json:"resets_in_seconds"`
+	RetryAfter      flexString `json:"retry_after"` // seconds
+	RetryAfterSecs  flexString `json:"retry_after_seconds"`
+	WindowMinutes   flexString `json:"limit_window_minutes"`
+}
+
+var tryAgainIn = regexp.MustCompile(`(?i)try again in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b`)
+
+// retryAfter is retry_after (seconds), else "try again in 1.5s" in the
+// message, as Codex reads a streamed rate limit; 0 when neither.
+func (w *wireError) retryAfter() time.Duration {
+	for _, f := range []flexString{w.RetryAfter, w.RetryAfterSecs} {
+		if n, err := strconv.ParseFloat(string(f), 64); err == nil && n > 0 && n < 24*3600 {
+			return time.Duration(n * float64(time.Second))
+		}
+	}
+	return retryAfterIn(string(w.Message))
+}
+
+func retryAfterIn(msg string) time.Duration {
+	m := tryAgainIn.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	if strings.EqualFold(m[2], "ms") {
+		return time.Duration(n * float64(time.Millisecond))
+	}
+	return time.Duration(n * float64(time.Second))
+}
+
+func (w *wireError) windowMinutes() int {
+	n, err := strconv.Atoi(strings.TrimSpace(string(w.WindowMinutes)))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // resetsAt is resets_at (unix seconds), else now + resets_in_seconds.
@@ -209,6 +286,10 @@ func parseEvent(data string) (Event, bool) {
 	if data == "" {
 		return nil, false
 	}
+	// The backend may echo what it was sent: no secret of Codex Tray's
+	// goes further than here (error texts also lose anything shaped
+	// like a credential, below).
+	data = scrub.Known(data)
 	var w wireEvent
 	if json.Unmarshal([]byte(data), &w) != nil {
 		return nil, false
@@ -248,8 +329,9 @@ func parseEvent(data string) (Event, bool) {
 		if r := w.Response; r != nil {
 			f.ResponseID = r.ID
 			if e := r.Error; e != nil {
-				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), string(e.Message), string(e.PlanType)
+				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), scrub.String(string(e.Message)), string(e.PlanType)
 				f.ResetsAt = e.resetsAt(time.Now())
+				f.RetryAfter, f.WindowMinutes = e.retryAfter(), e.windowMinutes()
 			}
 		}
 		return f, true
@@ -258,13 +340,15 @@ func parseEvent(data string) (Event, bool) {
 		if r := w.Response; r != nil {
 			in.ResponseID = r.ID
 			if r.IncompleteDetails != nil {
-				in.Reason = string(r.IncompleteDetails.Reason)
+				in.Reason = scrub.String(string(r.IncompleteDetails.Reason))
 			}
 		}
 		return in, true
 	case "error":
 		e := ErrorEvent{Code: string(w.Code), Message: string(w.Message), Param: string(w.Param)}
 		if w.Error != nil {
+			e.RetryAfter, e.WindowMinutes = w.Error.retryAfter(), w.Error.windowMinutes()
+			e.PlanType, e.ResetsAt = string(w.Error.PlanType), w.Error.resetsAt(time.Now())
 			if e.Code == "" {
 				e.Code = string(w.Error.Code)
 				if e.Code == "" {
@@ -275,6 +359,10 @@ func parseEvent(data string) (Event, bool) {
 				e.Message = string(w.Error.Message)
 			}
 		}
+		if e.RetryAfter == 0 {
+			e.RetryAfter = retryAfterIn(e.Message)
+		}
+		e.Message, e.Param = scrub.String(e.Message), scrub.String(e.Param)
 		return e, true
 	}
 	return nil, false

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/webclient"
 )
 
 // credentials asks the source for the current credentials.
@@ -53,11 +57,17 @@ func (c *Client) backoff(n int) time.Duration {
 // with backoff), and after a 401 asks the source for other credentials and
 // retries once. It returns the first 2xx or 304 answer, or an *Error.
 func (c *Client) do(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string) (*http.Response, error) {
+	return c.doAuth(ctx, build, model, true)
+}
+
+// doAuth is do; reauth false returns a 401 as it is, without asking the
+// credential source for other credentials (see getOnce).
+func (c *Client) doAuth(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string, reauth bool) (*http.Response, error) {
 	cr, err := c.credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
-	reauthed := false
+	reauthed := !reauth
 	retries := max(c.opts.MaxRetries, 0)
 	var last *Error
 	for attempt := 0; ; {
@@ -65,13 +75,25 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 		if err != nil {
 			return nil, err
 		}
+		var wrote atomic.Bool
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}))
 		res, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		var ne net.Error
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, webclient.ErrRedirectRefused):
+			return nil, &Error{Kind: KindProtocol, Message: "The backend redirected the request to another address, which Codex Tray does not follow. Check the backend address (" + EnvChatGPTBaseURL + " or config.toml).", Cause: err}
+		case wrote.Load() && errors.As(err, &ne) && ne.Timeout():
+			// It has the request and says nothing: asking again would
+			// only wait as long again.
+			return nil, &Error{Kind: KindTimeout, Retryable: true, Cause: err,
+				Message: fmt.Sprintf("The ChatGPT backend took the request but did not answer within %s. Try again later.", c.opts.HeaderTimeout)}
+		default:
 			last = networkError(err)
-		} else {
+		}
+		if err == nil {
 			c.noteRateLimits(ParseRateLimits(res.Header))
 			switch {
 			case res.StatusCode < 300 || res.StatusCode == http.StatusNotModified:
@@ -99,7 +121,7 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 			body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 			res.Body.Close()
 			last = classifyHTTP(res.StatusCode, res.Header, body, model, c.opts.Now())
-			if last.Kind != KindServer {
+			if last.Kind != KindServer && !waitsBriefly(last) {
 				return nil, last
 			}
 		}
@@ -110,7 +132,11 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 			return nil, last
 		}
 		attempt++
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+		delay := c.backoff(attempt)
+		if last.RetryAfter > 0 {
+			delay = last.RetryAfter // the backend said how long
+		}
+		if err := sleep(ctx, delay); err != nil {
 			return nil, err
 		}
 	}
@@ -135,4 +161,14 @@ func (c *Client) get(ctx context.Context, url string, header http.Header) (*http
 		req.Header.Set("Accept", "application/json")
 		return req, nil
 	}, "")
+}
+
+// MaxAutoRetryAfter is the longest Retry-After a request waits out by
+// itself; a longer one is reported to the user with the time to wait.
+const MaxAutoRetryAfter = 10 * time.Second
+
+// waitsBriefly reports a rate limit (slow_down, a 429) whose Retry-After is
+// short enough to wait out and send again, as Codex does.
+func waitsBriefly(e *Error) bool {
+	return e.Kind == KindRateLimited && e.RetryAfter > 0 && e.RetryAfter <= MaxAutoRetryAfter
 }

@@ -3,20 +3,27 @@
 // model list with its disk cache, the usage windows and the rate-limit
 // headers. It never imports Fyne; the chat window, the tray and the command
 // line all use it the same way.
+//
+// In ChatGPT mode it speaks as Codex 0.171 does: the model's catalog entry
+// picks the request's dialect (request.go; Responses-Lite or the full one),
+// and every login's requests go where /wham/accounts/check routes its
+// workspace (routing.go). The interop test in core/cli compares its requests
+// with the real Codex CLI's, property by property.
 package provider
 
 import (
 	"context"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/webclient"
 )
 
 // Defaults, as Codex uses them (codex-protocol.md §4–7).
@@ -24,19 +31,32 @@ const (
 	DefaultChatGPTBaseURL = "https://chatgpt.com/backend-api"
 	DefaultOpenAIBaseURL  = "https://api.openai.com/v1"
 
-	// CodexClientVersion is the Codex release Codex Tray reports as
-	// client_version and in the version header: the backend hides models
-	// newer than the version it is told.
+	// CodexClientVersion is the Codex release this build was checked
+	// against. Codex Tray reports the newer of it and the installed Codex
+	// CLI's version (Options.CodexVersion) as client_version and in the
+	// version header: the backend hides models newer than the version it
+	// is told.
 	CodexClientVersion = "0.171.0"
 
 	// DefaultOriginator is the originator header Codex's CLI sends.
 	DefaultOriginator = "codex_cli_rs"
 
 	DefaultIdleTimeout = 300 * time.Second
-	DefaultMaxRetries  = 4
-	DefaultRetryBase   = 200 * time.Millisecond
-	ModelsTimeout      = 10 * time.Second
-	ModelsCacheTTL     = 5 * time.Minute
+	// DefaultHeaderTimeout bounds the wait for the response headers: the
+	// backend answers a turn's POST with its headers at once, and only
+	// then thinks, streaming as it goes.
+	DefaultHeaderTimeout = 60 * time.Second
+	// DefaultMaxAnswerBytes caps the text (answer and reasoning summary)
+	// of one turn: a long chat answer is tens of KiB, and a stream that
+	// never ends must not fill the memory.
+	DefaultMaxAnswerBytes = 8 << 20
+	// DefaultMaxAnswerTime caps one streamed turn, from its request to its
+	// last event: the longest reasoning turns take minutes, not hours.
+	DefaultMaxAnswerTime = 30 * time.Minute
+	DefaultMaxRetries    = 4
+	DefaultRetryBase     = 200 * time.Millisecond
+	ModelsTimeout        = 10 * time.Second
+	ModelsCacheTTL       = 5 * time.Minute
 
 	// MaxEventSize bounds one SSE event: a response.completed carrying the
 	// whole response can be many megabytes.
@@ -62,14 +82,24 @@ type Options struct {
 	ChatGPTBaseURL string // default DefaultChatGPTBaseURL
 	OpenAIBaseURL  string // default DefaultOpenAIBaseURL
 
-	HTTPClient   *http.Client // default: a client with a Cloudflare-cookie jar, no overall timeout
-	AppVersion   string       // Codex Tray's version, for User-Agent; default "dev"
-	Originator   string       // default DefaultOriginator
-	Instructions string       // default DefaultInstructions
+	// HTTPClient, when set, replaces the client New builds from the
+	// timeouts below (and its deadlines are the caller's).
+	HTTPClient   *http.Client
+	AppVersion   string // Codex Tray's version, for User-Agent; default "dev"
+	Originator   string // default DefaultOriginator
+	Instructions string // default DefaultInstructions
+	// CodexVersion is the version of the installed Codex CLI ("" when none
+	// is found; see core/codexcli).
+	CodexVersion string
 
-	IdleTimeout time.Duration // between bytes of a stream; default DefaultIdleTimeout
-	MaxRetries  int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
-	RetryBase   time.Duration // first backoff; default DefaultRetryBase
+	IdleTimeout    time.Duration // between bytes of an answer; default DefaultIdleTimeout
+	HeaderTimeout  time.Duration // from a request sent to its response headers; default DefaultHeaderTimeout
+	ConnectTimeout time.Duration // TCP connect, and the TLS handshake; default webclient's
+	MaxEventSize   int           // one event of a stream; default MaxEventSize
+	MaxAnswerBytes int64         // the text of one turn; default DefaultMaxAnswerBytes
+	MaxAnswerTime  time.Duration // one streamed turn; default DefaultMaxAnswerTime
+	MaxRetries     int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
+	RetryBase      time.Duration // first backoff; default DefaultRetryBase
 
 	// CacheDir holds the model cache; default os.UserCacheDir()/codextray.
 	// "-" disables the disk cache.
@@ -88,6 +118,7 @@ type Client struct {
 	// the credentials of the latest accepted request, without the token
 	lastCreds     Credentials
 	haveLastCreds bool
+	routes        map[routeKey]Route // workspace routing, per account (routing.go)
 }
 
 // New returns a client with opts, filling in the defaults.
@@ -112,6 +143,18 @@ func New(opts Options) *Client {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
 	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if opts.MaxEventSize <= 0 {
+		opts.MaxEventSize = MaxEventSize
+	}
+	if opts.MaxAnswerBytes <= 0 {
+		opts.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
+	if opts.MaxAnswerTime <= 0 {
+		opts.MaxAnswerTime = DefaultMaxAnswerTime
+	}
 	if opts.MaxRetries == 0 {
 		opts.MaxRetries = DefaultMaxRetries
 	}
@@ -130,10 +173,10 @@ func New(opts Options) *Client {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		// Codex keeps Cloudflare's cookies for the ChatGPT hosts; a jar does
-		// the same (it only returns cookies to the hosts that set them).
-		jar, _ := cookiejar.New(nil)
-		hc = &http.Client{Jar: jar}
+		// Codex keeps Cloudflare's cookies for the ChatGPT hosts; the jar
+		// does the same (it only returns cookies to the hosts that set them).
+		hc = webclient.NewWithCookies(webclient.Timeouts{Connect: opts.ConnectTimeout, TLS: opts.ConnectTimeout,
+			Headers: opts.HeaderTimeout, Idle: opts.IdleTimeout})
 	}
 	return &Client{opts: opts, http: hc}
 }
@@ -156,7 +199,7 @@ func ResolveBaseURLs(cfg auth.Config) (chatgpt, openai string) {
 // userAgent names Codex Tray, its version and the platform.
 func (c *Client) userAgent() string {
 	return "codextray/" + c.opts.AppVersion + " (" + runtime.GOOS + "; " + runtime.GOARCH + ") " +
-		c.opts.Originator + "/" + CodexClientVersion
+		c.opts.Originator + "/" + c.clientVersion()
 }
 
 // setCommonHeaders sets the headers every backend request carries.
@@ -165,7 +208,7 @@ func (c *Client) setCommonHeaders(h http.Header, cr Credentials) {
 	h.Set("User-Agent", c.userAgent())
 	h.Set("originator", c.opts.Originator)
 	if cr.Mode == ModeChatGPT {
-		h.Set("version", CodexClientVersion)
+		h.Set("version", c.clientVersion())
 		if cr.AccountID != "" {
 			h.Set("ChatGPT-Account-ID", cr.AccountID)
 		}
@@ -202,4 +245,53 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// clientVersion is the newer of the installed Codex CLI's version and
+// CodexClientVersion.
+func (c *Client) clientVersion() string {
+	return NewerVersion(c.opts.CodexVersion, CodexClientVersion)
+}
+
+// NewerVersion returns the newer of two MAJOR.MINOR.PATCH versions; a
+// version that does not parse loses (b wins when neither parses).
+func NewerVersion(a, b string) string {
+	pa, oka := parseVersion(a)
+	pb, okb := parseVersion(b)
+	switch {
+	case !oka:
+		return b
+	case !okb:
+		return a
+	}
+	for i := range pa {
+		if pa[i] != pb[i] {
+			if pa[i] > pb[i] {
+				return a
+			}
+			return b
+		}
+	}
+	return b
+}
+
+// parseVersion reads "1.2.3" (a "-suffix" or "+build" is ignored).
+func parseVersion(v string) ([3]int, bool) {
+	var out [3]int
+	v = strings.TrimSpace(v)
+	if i := strings.IndexAny(v, "-+ "); i >= 0 {
+		v = v[:i]
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return out, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
 }
