@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/login"
 )
 
 // The test binary doubles as codextray: with CODEXTRAY_TEST_AS_CLI=1 it runs
@@ -38,8 +39,9 @@ func TestMain(m *testing.M) {
 		// FILE to say so, then wait for a line on stdin before the command
 		// does anything, so that several processes can be released at the
 		// same moment.
+		var services func(*login.Service)
 		if ready := os.Getenv("CODEXTRAY_TEST_START_GATE"); ready != "" {
-			ServicesHook = func() {
+			services = func(*login.Service) {
 				if err := os.WriteFile(ready, []byte("at the gate\n"), 0o600); err != nil {
 					os.Exit(97)
 				}
@@ -49,7 +51,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n")}))
+			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n"), Services: services}))
 	}
 	os.Exit(m.Run())
 }
