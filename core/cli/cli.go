@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/codextray/codextray/core/login"
 )
 
 // Exit codes, as DESIGN.md fixes them.
@@ -32,6 +34,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// FyneAppTOML is the project's FyneApp.toml, embedded by main.
 	FyneAppTOML []byte
+	// Services, when set, sees a command's login services once they are
+	// built, before the command uses them (tests: a gate that releases
+	// several processes together, a crash point in a write).
+	Services func(*login.Service)
 }
 
 // IsCommand reports whether args name a command-line command; otherwise

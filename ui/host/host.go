@@ -163,3 +163,22 @@ func (h *Host) windowClosed() {
 	}
 	h.idle()
 }
+
+// openWindow shows the window in *win, building it on first use: its
+// content from build, filled by show before it is sized to its rows. When
+// closed, *win is nil again and the host may exit. UI goroutine.
+func (h *Host) openWindow(win *fyne.Window, title string, width float32, build func() fyne.CanvasObject, show func(view.State)) {
+	if *win == nil {
+		w := h.app.NewWindow(title)
+		*win = w
+		content := build()
+		show(h.c.Snapshot()) // first, so the window is sized to the rows
+		w.SetContent(content)
+		w.Resize(fyne.NewSize(width, content.MinSize().Height))
+		w.SetOnClosed(func() { *win = nil; h.windowClosed() })
+	} else {
+		show(h.c.Snapshot())
+	}
+	(*win).Show()
+	(*win).RequestFocus()
+}

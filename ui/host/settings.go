@@ -50,18 +50,7 @@ type settingsWindow struct {
 
 // open shows the window, building it on first use; UI goroutine.
 func (s *settingsWindow) open() {
-	if s.win == nil {
-		s.win = s.h.app.NewWindow("Codex Tray — Settings")
-		content := s.build()
-		s.show(s.h.c.Snapshot()) // first, so the window is sized to the rows
-		s.win.SetContent(content)
-		s.win.Resize(fyne.NewSize(480, content.MinSize().Height))
-		s.win.SetOnClosed(func() { s.win = nil; s.h.windowClosed() })
-	} else {
-		s.show(s.h.c.Snapshot())
-	}
-	s.win.Show()
-	s.win.RequestFocus()
+	s.h.openWindow(&s.win, "Codex Tray — Settings", 480, s.build, s.show)
 }
 
 func (s *settingsWindow) build() fyne.CanvasObject {

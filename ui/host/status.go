@@ -33,18 +33,7 @@ type statusWindow struct {
 
 // open shows the window, building it on first use; UI goroutine.
 func (s *statusWindow) open() {
-	if s.win == nil {
-		s.win = s.h.app.NewWindow("Codex Tray — Status")
-		content := s.build()
-		s.show(s.h.c.Snapshot()) // first, so the window is sized to the rows
-		s.win.SetContent(content)
-		s.win.Resize(fyne.NewSize(560, content.MinSize().Height))
-		s.win.SetOnClosed(func() { s.win = nil; s.h.windowClosed() })
-	} else {
-		s.show(s.h.c.Snapshot())
-	}
-	s.win.Show()
-	s.win.RequestFocus()
+	s.h.openWindow(&s.win, "Codex Tray — Status", 560, s.build, s.show)
 }
 
 func (s *statusWindow) build() fyne.CanvasObject {
