@@ -46,6 +46,7 @@ type Server struct {
 	apiModels  []byte
 	usage      []byte
 	usageHdr   map[string]string
+	resets     resetCredits
 }
 
 // Request is a request the fake received.
@@ -217,6 +218,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		models := s.apiModels
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, models)
+	case r.URL.Path == "/backend-api/wham/rate-limit-reset-credits" || r.URL.Path == "/backend-api/wham/rate-limit-reset-credits/consume":
+		if s.reject(w, problems) {
+			return
+		}
+		s.serveResetCredits(w, r, req)
 	case r.Method == http.MethodGet && r.URL.Path == "/backend-api/wham/usage":
 		if s.reject(w, problems) {
 			return
