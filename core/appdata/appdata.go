@@ -36,6 +36,11 @@ const (
 	PrefNotifications  = "notifications"   // bool; default true
 	PrefDefaultModel   = "default_model"   // string; "" = the backend's default
 	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
+	// PrefUsageThresholds are the used percents that notify, "80,95" by
+	// default (usage.FormatThresholds); PrefUsageMuted the window keys that
+	// never notify, comma-separated.
+	PrefUsageThresholds = "usage_thresholds"
+	PrefUsageMuted      = "usage_muted"
 )
 
 // Preferences reads Fyne's preferences.json for the app; a missing or

@@ -88,3 +88,21 @@ func TestClassifyWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestThresholdAndMuteSettings(t *testing.T) {
+	for in, want := range map[string]string{"": "80, 95", "95,80": "80, 95", " 50 ; 75%  90 ": "50, 75, 90", "70,70": "70"} {
+		got, err := ParseThresholds(in)
+		if err != nil || FormatThresholds(got) != want {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"0", "101", "abc", "10,20,30,40,50", "-5"} {
+		if _, err := ParseThresholds(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	m := ParseMuted(" codex/week, ,codex/5h")
+	if !m["codex/week"] || !m["codex/5h"] || len(m) != 2 || FormatMuted(m) != "codex/5h,codex/week" {
+		t.Fatal(m)
+	}
+}
