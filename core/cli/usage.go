@@ -350,7 +350,7 @@ func runRedeem(ctx context.Context, args []string, env Env) int {
 		if err != nil {
 			return reportBackendError(env, "usage redeem", err)
 		}
-		msg, _ := usage.RedeemPreview(usage.Windows(rl), rc, *credit, time.Now(), time.Local)
+		msg, _, _ := usage.RedeemPreview(usage.Windows(rl), rc, *credit, time.Now(), time.Local)
 		if hasPending {
 			msg = "An earlier redeem (" + pending.Since.Local().Format("2 Jan 15:04") + ") has no answer yet; redeeming now asks for that answer first, with the same request id. " + msg
 		}

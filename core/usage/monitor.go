@@ -116,8 +116,9 @@ func (m *Monitor) Redeem(ctx context.Context, creditID string) (RedeemResult, er
 	return res, err
 }
 
-// Preview is the sentence of the redeem confirmation for creditID.
-func (m *Monitor) Preview(creditID string) (string, bool) {
+// Preview is the sentence of the redeem confirmation for creditID ("" for
+// the credit expiring first), and the id of the credit it is about.
+func (m *Monitor) Preview(creditID string) (sentence, credit string, ok bool) {
 	s := m.Snapshot()
 	var ws []Window
 	for _, w := range s.Windows {

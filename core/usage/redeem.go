@@ -174,9 +174,11 @@ func ConsumeSentence(r provider.ConsumeResult) string {
 }
 
 // RedeemPreview is the confirmation's sentence: which credit a redeem
-// spends and which windows it resets. ok is false when there is nothing to
-// redeem (no credit, or the credit asked for is not available).
-func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, loc *time.Location) (string, bool) {
+// spends (creditID, or the one expiring first) and which windows it
+// resets, with the id of that credit, for the redeem to name it. ok is
+// false when there is nothing to redeem (no credit, or the credit asked
+// for is not available).
+func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, loc *time.Location) (sentence, credit string, ok bool) {
 	avail := rc.Available(now)
 	var c *provider.ResetCredit
 	for i := range avail {
@@ -187,9 +189,9 @@ func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now t
 	}
 	switch {
 	case c == nil && creditID != "":
-		return fmt.Sprintf("There is no available reset credit %q (%d available).", creditID, len(avail)), false
+		return fmt.Sprintf("There is no available reset credit %q (%d available).", creditID, len(avail)), "", false
 	case c == nil:
-		return "You have no reset credit to redeem.", false
+		return "You have no reset credit to redeem.", "", false
 	}
 	name := "a reset credit"
 	if c.Title != "" {
@@ -205,7 +207,7 @@ func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now t
 		}
 	}
 	if len(inUse) == 0 {
-		return "Redeem " + name + "? No usage window is in use, so the backend would reset nothing and keep the credit.", true
+		return "Redeem " + name + "? No usage window is in use, so the backend would reset nothing and keep the credit.", c.ID, true
 	}
-	return "Redeem " + name + "? It resets " + strings.Join(inUse, " and ") + " to 0 %.", true
+	return "Redeem " + name + "? It resets " + strings.Join(inUse, " and ") + " to 0 %.", c.ID, true
 }
