@@ -115,6 +115,7 @@ func options() (ui.Options, *login.Service, context.CancelFunc, error) {
 		Version:      version,
 		Watch:        svc.Watch,
 		Backend:      newBackend(svc, version),
+		UsageMonitor: newUsageMonitor(svc, version),
 		Login:        loginActions{svc},
 		SignIn:       func() error { return platform.OpenInTerminal(platform.LoginCommand) },
 		StartAtLogin: startAtLogin{},
@@ -133,7 +134,9 @@ func runWindowHost() error {
 		return err
 	}
 	defer stop()
-	opts.OpenChat = ui.ChatOpener(chatDeps(svc, opts.Version, opts.Backend))
+	deps := chatDeps(svc, opts.Version, opts.Backend)
+	deps.Usage = opts.UsageMonitor()
+	opts.OpenChat = ui.ChatOpener(deps)
 	return ui.RunWindowHost(opts, os.Stdin, os.Stdout)
 }
 

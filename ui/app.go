@@ -18,6 +18,7 @@ import (
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/usage"
 )
 
 // AppID is the application ID, the same as in FyneApp.toml.
@@ -57,6 +58,7 @@ type controller struct {
 	fetching        atomic.Bool
 
 	notes    *notifier
+	usage    *usage.Monitor // nil without Options.UsageMonitor; set once by startUsage
 	views    []view
 	status   *statusWindow
 	settings *settingsWindow
@@ -114,6 +116,7 @@ func (c *controller) run(ctx context.Context) {
 	defer wg.Wait()
 	wg.Add(1)
 	go func() { defer wg.Done(); c.render(ctx) }()
+	c.startUsage(ctx, func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() })
 
 	statuses, stopWatch := c.watch(ctx, &wg)
 	defer func() { stopWatch() }()
@@ -223,6 +226,9 @@ func (c *controller) onStatus(st auth.Status) {
 	}
 	if signedIn && changedLogin {
 		c.fetchBackend()
+		if m := c.usageMonitor(); m != nil {
+			m.Kick()
+		}
 	}
 	if (st.State == auth.StateLoggedOut || st.State == auth.StateError) && c.opts.Login != nil {
 		go c.checkRestore()
@@ -242,9 +248,12 @@ func (c *controller) fetchBackend() {
 		models, merr := c.opts.Backend.Models(ctx)
 		var usage Usage
 		var uerr error
-		if c.snapshot().Status.Mode == "chatgpt" {
+		switch {
+		case c.usageMonitor() != nil:
+			uerr = errUsageByMonitor
+		case c.snapshot().Status.Mode == "chatgpt":
 			usage, uerr = c.opts.Backend.Usage(ctx)
-		} else {
+		default:
 			uerr = errNoUsage
 		}
 		c.update(func(v *viewState) {
@@ -254,6 +263,7 @@ func (c *controller) fetchBackend() {
 			switch {
 			case uerr == nil:
 				v.Usage, v.UsageErr = &usage, ""
+			case errors.Is(uerr, errUsageByMonitor):
 			case errors.Is(uerr, errNoUsage):
 				v.Usage, v.UsageErr = nil, ""
 			default:
@@ -264,6 +274,9 @@ func (c *controller) fetchBackend() {
 }
 
 var errNoUsage = errors.New("no usage windows for this login")
+
+// errUsageByMonitor: the usage monitor reads the usage, on its schedule.
+var errUsageByMonitor = errors.New("usage is read by the usage monitor")
 
 func (c *controller) checkRestore() {
 	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)

@@ -24,6 +24,7 @@ import (
 	"github.com/codextray/codextray/core/chat"
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/usage"
 )
 
 // ChatDeps is what the chat window needs from the rest of the program. The
@@ -52,6 +53,10 @@ type ChatDeps struct {
 	// Fyne has no API for it; nil remembers only the size.
 	WindowPosition func(handle uintptr) (x, y int, err error)
 	MoveWindow     func(handle uintptr, x, y int) error
+	// Usage is the window host's usage monitor: pace beside the meters,
+	// polling every minute while an answer streams, and the offer to
+	// redeem a reset credit after a usage-limit error; nil: none of them.
+	Usage *usage.Monitor
 }
 
 // Preference keys of the chat window.
@@ -115,6 +120,7 @@ type ChatWindow struct {
 	loginLabel *widget.Label
 	meters     *fyne.Container
 	meterBars  []*widget.ProgressBar
+	redeem     *chatRedeem // nil without a usage monitor
 	root       *fyne.Container
 	slugs      []string // model slugs in the picker's order
 	attached   []chat.Attachment
@@ -435,6 +441,9 @@ func (w *ChatWindow) build() fyne.CanvasObject {
 
 	composer := container.NewBorder(nil, nil, container.NewVBox(attach), container.NewVBox(w.sendBtn), w.entry)
 	bottom := container.NewVBox(w.notices, w.warn, w.loginBox, w.thumbs, composer, w.meters)
+	if w.redeem = newChatRedeem(w); w.redeem != nil {
+		bottom.Objects = append([]fyne.CanvasObject{w.redeem.box}, bottom.Objects...)
+	}
 	listArea := container.New(&chatWidthWatcher{onResize: w.pacer.Poke}, w.list)
 	w.root = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), container.NewPadded(bottom), nil, nil, listArea)
 	return w.root
@@ -572,6 +581,7 @@ func (w *ChatWindow) drawState() {
 		w.sendBtn.Enable()
 	}
 	w.sendBtn.Refresh()
+	w.drawUsage(busy)
 	if len(incoming) > 0 {
 		w.attached = append(w.attached, incoming...)
 		w.drawThumbs()
@@ -667,12 +677,18 @@ func (w *ChatWindow) drawMeters(u *Usage) {
 	for i, win := range u.Windows {
 		b := w.meterBars[i]
 		label := chatWindowLabel(win.Minutes)
+		if win.Label != "" {
+			label = win.Label
+		}
 		pct := win.UsedPercent
 		resets := ""
 		if !win.ResetsAt.IsZero() {
 			resets = " · resets " + provider.FormatResetTime(win.ResetsAt, time.Now())
 		}
 		text := fmt.Sprintf("%s: %.0f %% used%s", label, pct, resets)
+		if pace := w.paceFor(win.Minutes); pace != "" {
+			text += " · " + pace
+		}
 		b.TextFormatter = func() string { return text }
 		b.Max, b.Value = 100, math.Min(pct, 100)
 		b.Refresh()

@@ -4,6 +4,8 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/usage"
+	"github.com/codextray/codextray/ui/usageview"
 )
 
 // menuActions are the handlers the tray menu calls; they run on the UI
@@ -34,7 +36,12 @@ func trayMenu(v viewState, a menuActions) *fyne.Menu {
 	if v.Busy != "" {
 		items = append(items, label(v.Busy))
 	}
-	if v.Usage != nil && v.signedIn() {
+	switch {
+	case v.UsageSnap != nil && v.signedIn():
+		for _, l := range usageview.MenuLines(v.UsageSnap, v.Now, v.loc(), usage.Schedule{}.StaleAfter()) {
+			items = append(items, label(l))
+		}
+	case v.Usage != nil && v.signedIn():
 		for _, w := range v.Usage.Windows {
 			items = append(items, label(usageLine(w, v.Now, v.loc())))
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/usage"
 )
 
 // Options is what Run needs from the rest of the program. Everything that
@@ -25,6 +26,11 @@ type Options struct {
 
 	// Backend lists models and usage windows; nil hides them.
 	Backend Backend
+	// UsageMonitor returns the usage monitor (core/usage) with its Source
+	// and Store set, the same one on every call; ui sets its callbacks and
+	// runs it. Nil: usage comes from Backend alone, without pace, history,
+	// credits or usage notifications.
+	UsageMonitor func() *usage.Monitor
 	// Login runs the login actions of the menu; nil disables them.
 	Login LoginActions
 
@@ -111,4 +117,6 @@ type UsageWindow struct {
 	Minutes     int // the window's length
 	UsedPercent float64
 	ResetsAt    time.Time // zero when unknown
+	Label       string    // "5 h", "Week", "Codex Spark · 5 h"; "" names it by Minutes
+	Pace        string    // "runs out in 1 h 40 min", "lasts to reset"; "" without a pace
 }

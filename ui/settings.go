@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/codextray/codextray/core/appdata"
+	"github.com/codextray/codextray/ui/usageview"
 )
 
 // hourChoice is one entry of a duration picker stored in hours.
@@ -43,6 +44,7 @@ type settingsWindow struct {
 	model         *widget.Select
 	effort        *widget.Select
 	models        *ModelList
+	usageAlerts   *usageview.Settings
 	slugs         map[string]string // model select label → slug
 }
 
@@ -105,6 +107,10 @@ func (s *settingsWindow) build() fyne.CanvasObject {
 		widget.NewFormItem("Default model", s.model),
 		widget.NewFormItem("Reasoning effort", s.effort),
 	)
+	if s.c.opts.UsageMonitor != nil {
+		s.usageAlerts = usageview.NewSettings(p)
+		form.Append("Usage alerts", s.usageAlerts.Object())
+	}
 	if sal := s.c.opts.StartAtLogin; sal != nil {
 		s.startAtLogin = widget.NewCheck("Start Codex Tray when I log in", nil)
 		s.startAtLogin.Disable() // until the current setting is read
@@ -122,6 +128,9 @@ func (s *settingsWindow) show(v viewState) {
 		s.startAtLogin.SetChecked(*v.StartAtLogin)
 		s.startAtLogin.OnChanged = s.onStartAtLogin
 		s.startAtLogin.Enable()
+	}
+	if v.UsageSnap != nil && s.usageAlerts != nil {
+		s.usageAlerts.ShowWindows(v.UsageSnap.Windows)
 	}
 	if v.Models == s.models && s.slugs != nil {
 		return

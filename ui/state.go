@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/usage"
 )
 
 // viewState is everything the tray and the windows show. Every view is a
@@ -19,7 +20,10 @@ type viewState struct {
 
 	Usage    *Usage
 	UsageErr string
-	Models   *ModelList
+	// UsageSnap is the usage monitor's latest snapshot (windows with pace
+	// and history, reset credits); nil without a monitor.
+	UsageSnap *usage.Snapshot
+	Models    *ModelList
 	// ChosenModel is the default model the user picked ("" = the backend's).
 	ChosenModel string
 

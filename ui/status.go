@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/usage"
+	"github.com/codextray/codextray/ui/usageview"
 )
 
 // statusWindow shows everything `status --json` knows, readable, with the
@@ -32,6 +34,7 @@ type statusWindow struct {
 	snooze1h *widget.Button
 	snooze1d *widget.Button
 	resume   *widget.Button
+	usage    *usageview.Panel // nil without a usage monitor
 	last     viewState
 }
 
@@ -75,7 +78,7 @@ func (s *statusWindow) build() fyne.CanvasObject {
 	s.snooze1h = widget.NewButton("1 hour", func() { s.c.snooze(time.Hour) })
 	s.snooze1d = widget.NewButton("1 day", func() { s.c.snooze(24 * time.Hour) })
 	s.resume = widget.NewButton("Resume", func() { s.c.snooze(0) })
-	return container.NewPadded(container.NewVBox(
+	box := container.NewVBox(
 		s.headline,
 		widget.NewSeparator(),
 		s.form,
@@ -83,7 +86,13 @@ func (s *statusWindow) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		container.NewHBox(s.refresh, s.restore, s.signIn, layout.NewSpacer(), s.copyDiag),
 		container.NewHBox(widget.NewLabel("Snooze reminders:"), s.snooze1h, s.snooze1d, s.resume),
-	))
+	)
+	if s.c.opts.UsageMonitor != nil {
+		s.usage = usageview.NewPanel(s.c.usageActions())
+		box.Add(widget.NewSeparator())
+		box.Add(s.usage.Object())
+	}
+	return container.NewPadded(box)
 }
 
 // show applies v; UI goroutine.
@@ -120,6 +129,9 @@ func (s *statusWindow) show(v viewState) {
 	setEnabled(s.restore, v.Busy == "")
 	snoozed := v.SnoozedUntil.After(v.Now)
 	setVisible(s.resume, snoozed)
+	if s.usage != nil {
+		s.usage.Show(v.UsageSnap, v.Now, v.loc(), usage.Schedule{}.StaleAfter(), s.c.lowestThreshold())
+	}
 }
 
 func headline(v viewState) string {
@@ -191,7 +203,9 @@ func statusRows(v viewState) [][2]string {
 		add("Store / source", st.Store+" / "+st.Source)
 	}
 	add("Keychain mirror", mirrorName(st.Mirror))
-	if v.Usage != nil {
+	if v.UsageSnap != nil {
+		// The usage panel below shows the windows.
+	} else if v.Usage != nil {
 		for _, w := range v.Usage.Windows {
 			line := usageLine(w, v.Now, v.loc())
 			name, rest, _ := strings.Cut(line, ": ")
