@@ -45,7 +45,12 @@ func (s *statusWindow) open() {
 		content := s.build()
 		s.show(s.c.snapshot()) // first, so the window is sized to the rows
 		s.win.SetContent(content)
-		s.win.Resize(fyne.NewSize(560, content.MinSize().Height))
+		if s.usage != nil {
+			// The usage tab scrolls: a size most screens take.
+			s.win.Resize(fyne.NewSize(600, 640))
+		} else {
+			s.win.Resize(fyne.NewSize(560, content.MinSize().Height))
+		}
 		s.win.SetOnClosed(func() { s.win = nil; s.c.windowClosed() })
 	} else {
 		s.show(s.c.snapshot())
@@ -88,9 +93,12 @@ func (s *statusWindow) build() fyne.CanvasObject {
 		container.NewHBox(widget.NewLabel("Snooze reminders:"), s.snooze1h, s.snooze1d, s.resume),
 	)
 	if s.c.opts.UsageMonitor != nil {
+		// Usage first: it is what changes from hour to hour.
 		s.usage = usageview.NewPanel(s.c.usageActions())
-		box.Add(widget.NewSeparator())
-		box.Add(s.usage.Object())
+		return container.NewAppTabs(
+			container.NewTabItem("Usage", container.NewVScroll(container.NewPadded(s.usage.Object()))),
+			container.NewTabItem("Login", container.NewPadded(box)),
+		)
 	}
 	return container.NewPadded(box)
 }

@@ -168,6 +168,17 @@ func (m *Monitor) poll(ctx context.Context) (float64, error) {
 			snap.History = ByWindow(samples)
 		}
 	}
+	if !m.Record {
+		// Another process records; the reading of now ends the charts
+		// here too (a redeem shows as the drop it is).
+		if snap.History == nil {
+			snap.History = map[string][]Sample{}
+		}
+		for _, w := range ws {
+			snap.History[w.Key] = append(snap.History[w.Key], Sample{At: now, Window: w.Key, Label: w.Label,
+				Minutes: w.Minutes, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt})
+		}
+	}
 	for _, w := range ws {
 		p := PaceOf(snap.History[w.Key], w, now)
 		snap.Windows = append(snap.Windows, WindowView{Window: w, Pace: p,

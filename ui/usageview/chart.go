@@ -2,6 +2,7 @@ package usageview
 
 import (
 	"image/color"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,10 +14,10 @@ import (
 )
 
 // Chart draws one window's usage over a span (the last 7 days) from its
-// samples: an hourly area of the highest reading, a line through it, a
-// faint line at each midnight with the day's name, the notification
-// threshold, and a line at every reset the samples announced. It is drawn
-// with canvas primitives only.
+// samples (oldest first): an hourly area of the highest reading, a line
+// through it, a faint line at each midnight with the day's name, the
+// notification threshold, and a line at every reset (a new period that
+// began with less used). It is drawn with canvas primitives only.
 type Chart struct {
 	widget.BaseWidget
 
@@ -115,7 +116,12 @@ func (r *chartRenderer) build() {
 	}
 	if c.threshold > 0 && c.threshold < 100 {
 		y := yAt(c.threshold)
-		line(0, y, size.Width, y, withAlpha(theme.Color(theme.ColorNameWarning), 0x70), 1)
+		warn := theme.Color(theme.ColorNameWarning)
+		line(0, y, size.Width, y, withAlpha(warn, 0x70), 1)
+		t := canvas.NewText(strconv.Itoa(int(c.threshold))+" %", withAlpha(warn, 0xc0))
+		t.TextSize = 9
+		t.Move(fyne.NewPos(2, y-t.MinSize().Height))
+		r.objs = append(r.objs, t)
 	}
 	// Hourly maxima: an area and a line through it; a gap where no
 	// sample was taken.
@@ -126,7 +132,9 @@ func (r *chartRenderer) build() {
 	peaks := make([]float64, n)
 	have := make([]bool, n)
 	var resets []time.Time
-	for _, s := range c.samples {
+	var prev *usage.Sample
+	for i := range c.samples {
+		s := &c.samples[i]
 		if s.At.Before(c.from) || s.At.After(c.to) {
 			continue
 		}
@@ -134,9 +142,19 @@ func (r *chartRenderer) build() {
 		if !have[i] || s.UsedPercent > peaks[i] {
 			peaks[i], have[i] = min(max(s.UsedPercent, 0), 100), true
 		}
-		if rt := s.ResetsAt; !rt.IsZero() && rt.After(c.from) && !rt.After(c.to) && !nearAny(resets, rt) {
-			resets = append(resets, rt)
+		// A reset is where a new period begins with less used: at the old
+		// period's reset time, or at the reading when that is unknown.
+		if prev != nil && s.UsedPercent < prev.UsedPercent && !s.ResetsAt.IsZero() && !prev.ResetsAt.IsZero() &&
+			s.ResetsAt.Sub(prev.ResetsAt) > 2*time.Minute {
+			rt := prev.ResetsAt
+			if rt.Before(prev.At) || rt.After(s.At) {
+				rt = s.At
+			}
+			if !nearAny(resets, rt) {
+				resets = append(resets, rt)
+			}
 		}
+		prev = s
 	}
 	bw := size.Width / float32(n)
 	area := withAlpha(primary, 0x48)

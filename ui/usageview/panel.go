@@ -59,10 +59,8 @@ func NewPanel(act Actions) *Panel {
 	p.credits = widget.NewLabel("")
 	p.credits.Wrapping = fyne.TextWrapWord
 	p.redeem = NewRedeemBox(act)
-	title := widget.NewLabel("Usage")
-	title.TextStyle.Bold = true
 	p.root = container.NewVBox(
-		container.NewHBox(title, layout.NewSpacer(), p.stale),
+		container.NewHBox(layout.NewSpacer(), p.stale),
 		p.empty, p.rows,
 		widget.NewSeparator(),
 		p.credits,
@@ -119,7 +117,7 @@ func newWindowRow() *windowRow {
 	r := &windowRow{line: widget.NewLabel(""), pace: widget.NewLabel(""), chart: NewChart()}
 	r.line.TextStyle.Bold = true
 	r.pace.Wrapping = fyne.TextWrapWord
-	r.pace.Importance = widget.LowImportance
+	r.pace.TextStyle.Italic = true
 	r.box = container.NewVBox(r.line, r.pace, r.chart)
 	return r
 }

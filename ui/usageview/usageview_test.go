@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/codextray/codextray/core/appdata"
@@ -136,24 +137,32 @@ func TestChartDrawsUsageAndResets(t *testing.T) {
 	s := snapshot()
 	c.Set(s.History["codex/5h"], now.Add(-usage.HistorySpan), now, time.UTC, 80)
 	r := test.WidgetRenderer(c)
-	var bars, lines, labels int
+	var bars, lines, labels, resets int
 	for _, o := range r.Objects() {
 		switch o := o.(type) {
 		case *canvas.Rectangle:
 			bars++
 		case *canvas.Line:
 			lines++
+			if o.StrokeColor == theme.Color(theme.ColorNameSuccess) {
+				resets++
+			}
 		case *canvas.Text:
 			labels++
-			if len(o.Text) != 3 {
-				t.Errorf("day label %q", o.Text)
+			if len(o.Text) != 3 && o.Text != "80 %" {
+				t.Errorf("label %q", o.Text)
 			}
 		}
 	}
 	// 1 background + a bar per hour with a reading; lines for midnights,
-	// the threshold, the usage and the resets; 8 day names (the partial days at both ends too).
-	if bars < 150 || lines < 150 || labels != 8 {
+	// the threshold, the usage and the resets; 8 day names (the partial days
+	// at both ends too) and the threshold's.
+	if bars < 150 || lines < 150 || labels != 9 {
 		t.Fatalf("%d bars, %d lines, %d labels", bars, lines, labels)
+	}
+	// The history fills a 5 h period, then drops: one reset line each.
+	if resets < 32 || resets > 34 {
+		t.Fatalf("%d reset lines", resets)
 	}
 	c.Set(nil, now.Add(-usage.HistorySpan), now, time.UTC, 80)
 	if n := len(test.WidgetRenderer(c).Objects()); n > 20 {
