@@ -23,7 +23,6 @@ import (
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/chat"
 	"github.com/codextray/codextray/core/login"
-	"github.com/codextray/codextray/core/provider"
 	"github.com/codextray/codextray/core/usage"
 )
 
@@ -612,7 +611,7 @@ func (w *ChatWindow) drawState() {
 	w.loginLabel.SetText(strings.TrimSpace(s.loginWhy + " " + s.signInErr))
 	w.entry.Enable()
 
-	w.drawMeters(s.usage)
+	w.drawMeters(w.meterUsage(s.usage))
 	w.drawSide(s.side)
 	w.root.Refresh() // shown or hidden parts change the bottom's height
 }
@@ -683,7 +682,7 @@ func (w *ChatWindow) drawMeters(u *Usage) {
 		pct := win.UsedPercent
 		resets := ""
 		if !win.ResetsAt.IsZero() {
-			resets = " · resets " + provider.FormatResetTime(win.ResetsAt, time.Now())
+			resets = " · resets " + usage.Clock(win.ResetsAt, time.Now(), time.Local) // as the tray and the status window say it
 		}
 		text := fmt.Sprintf("%s: %.0f %% used%s", label, pct, resets)
 		if pace := w.paceFor(win.Minutes); pace != "" {

@@ -19,9 +19,10 @@ import (
 
 // chatRedeem is the offer shown under a usage-limit error.
 type chatRedeem struct {
-	box   *fyne.Container
-	label *widget.Label
-	flow  *usageview.RedeemBox
+	drawnAt time.Time // the monitor's reading the meters show
+	box     *fyne.Container
+	label   *widget.Label
+	flow    *usageview.RedeemBox
 }
 
 // newChatRedeem builds the hidden offer; nil without a usage monitor.
@@ -60,6 +61,14 @@ func (w *ChatWindow) drawUsage(busy bool) {
 		return
 	}
 	s := m.Snapshot()
+	if !s.UpdatedAt.Equal(w.redeem.drawnAt) {
+		// A new reading: the meters follow it.
+		w.redeem.drawnAt = s.UpdatedAt
+		w.mu.Lock()
+		own := w.state.usage
+		w.mu.Unlock()
+		w.drawMeters(w.meterUsage(own))
+	}
 	limited := false
 	if n := w.conv.Len(); n > 0 {
 		if p := w.conv.Message(n - 1).Problem; p != nil && p.Code == "usage_limit_reached" {
@@ -82,6 +91,19 @@ func creditOfferText(n int) string {
 		return "You have a reset credit: it starts your usage windows again from 0 %."
 	}
 	return "You have " + strconv.Itoa(n) + " reset credits: one starts your usage windows again from 0 %."
+}
+
+// meterUsage is what the meters show: the monitor's windows when it has
+// read them (it reads every minute while an answer streams, and names every
+// window), else the chat's own reading.
+func (w *ChatWindow) meterUsage(own *Usage) *Usage {
+	if m := w.deps.Usage; m != nil {
+		if s := m.Snapshot(); len(s.Windows) > 0 {
+			u := usageFromSnapshot(s)
+			return &u
+		}
+	}
+	return own
 }
 
 // paceFor is the pace of the plan's window of that length, from the
