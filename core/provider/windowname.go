@@ -1,7 +1,5 @@
 package provider
 
-import "fmt"
-
 // WindowKind is a usage window sorted by its length: the backend does not
 // tie lengths to slots (a weekly window may arrive as primary_window), so
 // every view names a window by what it lasts, never by where it came from.
@@ -36,11 +34,11 @@ func ClassifyWindow(minutes int) WindowKind {
 	return WindowOther
 }
 
-// WindowLabel is the short name every view gives a window: "5 h", "Day",
-// "Week", "Month", else its length ("2 h", "3 days", "45 min"), or "Usage"
-// when the length is unknown.
-func WindowLabel(minutes int) string {
-	switch ClassifyWindow(minutes) {
+// KindLabel is the name views give a window of kind k, capitalised for
+// the start of a line: "5 h", "Day", "Week", "Month"; for WindowOther its
+// length (WindowLabel), or "Usage" when the length is unknown.
+func KindLabel(k WindowKind, minutes int) string {
+	switch k {
 	case WindowFiveHour:
 		return "5 h"
 	case WindowDay:
@@ -50,13 +48,9 @@ func WindowLabel(minutes int) string {
 	case WindowMonth:
 		return "Month"
 	}
-	switch {
-	case minutes <= 0:
+	l := WindowLabel(minutes)
+	if l == "" {
 		return "Usage"
-	case minutes%(24*60) == 0:
-		return fmt.Sprintf("%d days", minutes/(24*60))
-	case minutes%60 == 0:
-		return fmt.Sprintf("%d h", minutes/60)
 	}
-	return fmt.Sprintf("%d min", minutes)
+	return l
 }

@@ -171,7 +171,7 @@ func windowTitle(w Window) string {
 	case FamilySpendCap:
 		return "Monthly spend cap"
 	}
-	return w.FamilyName + " " + strings.ToLower(provider.WindowLabel(w.Minutes)) + " window"
+	return w.FamilyName + " " + strings.ToLower(provider.KindLabel(w.Kind, w.Minutes)) + " window"
 }
 
 func thresholdNote(w Window, t float64, now time.Time, loc *time.Location) Note {

@@ -57,7 +57,7 @@ func Windows(rl provider.RateLimits) []Window {
 		kind := provider.ClassifyWindow(m)
 		suffix := string(kind)
 		if kind == provider.WindowOther {
-			suffix = strings.ReplaceAll(strings.ToLower(provider.WindowLabel(m)), " ", "")
+			suffix = strings.ReplaceAll(provider.KindLabel(kind, m), " ", "")
 		}
 		key := family + "/" + suffix
 		if n := seen[key]; n > 0 {
@@ -66,7 +66,7 @@ func Windows(rl provider.RateLimits) []Window {
 		} else {
 			seen[key] = 1
 		}
-		label := provider.WindowLabel(m)
+		label := provider.KindLabel(kind, m)
 		if name != "" {
 			label = name + " · " + label
 		}
