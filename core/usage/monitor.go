@@ -63,8 +63,10 @@ type Monitor struct {
 	Config func() NotifyConfig
 	// Publish receives every new snapshot (from the monitor's goroutine).
 	Publish func(Snapshot)
-	// Loc is for clock times in sentences; nil: time.Local.
-	Loc *time.Location
+	// Loc is for clock times in sentences; nil: time.Local. ClockText,
+	// when set, writes them instead (the views' locale).
+	Loc       *time.Location
+	ClockText ClockFunc
 
 	poller Poller
 	once   sync.Once
@@ -128,7 +130,7 @@ func (m *Monitor) Preview(creditID string) (sentence, credit string, ok bool) {
 	if s.Credits != nil {
 		rc = *s.Credits
 	}
-	return RedeemPreview(ws, rc, creditID, m.Clock.Now(), m.Loc)
+	return RedeemPreviewClock(ws, rc, creditID, m.Clock.Now(), m.clockText())
 }
 
 func (m *Monitor) poll(ctx context.Context) (float64, error) {
@@ -182,7 +184,7 @@ func (m *Monitor) poll(ctx context.Context) (float64, error) {
 	for _, w := range ws {
 		p := PaceOf(snap.History[w.Key], w, now)
 		snap.Windows = append(snap.Windows, WindowView{Window: w, Pace: p,
-			PaceText: PaceSentence(p, w, now, m.Loc), PaceShort: PaceShort(p, w, now)})
+			PaceText: PaceSentenceClock(p, w, now, m.clockText()), PaceShort: PaceShort(p, w, now)})
 	}
 	m.decide(ctx, ws, snap.Credits, now)
 	m.mu.Lock()
@@ -210,6 +212,9 @@ func (m *Monitor) decide(ctx context.Context, ws []Window, rc *provider.ResetCre
 	if cfg.Loc == nil {
 		cfg.Loc = m.Loc
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = m.ClockText
+	}
 	var credits []provider.ResetCredit
 	if rc != nil {
 		credits = rc.Credits
@@ -224,6 +229,13 @@ func (m *Monitor) decide(ctx context.Context, ws []Window, rc *provider.ResetCre
 	for _, n := range notes {
 		m.Notify(n)
 	}
+}
+
+func (m *Monitor) clockText() ClockFunc {
+	if m.ClockText != nil {
+		return m.ClockText
+	}
+	return LocClock(m.Loc)
 }
 
 func (m *Monitor) setPolling(on bool) {

@@ -23,6 +23,7 @@ type NotifyConfig struct {
 	Muted        map[string]bool // window keys that never notify
 	SnoozedUntil time.Time       // nothing is shown before then
 	Loc          *time.Location  // for clock times; nil: time.Local
+	Clock        ClockFunc       // writes clock times; nil: Clock in Loc
 }
 
 // Note is a notification to show.
@@ -92,7 +93,7 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 			// A reset: its time came and the usage fell.
 			m.Fired = nil
 			if !quiet && !cfg.Muted[w.Key] {
-				notes = append(notes, resetNote(w, now, cfg.Loc))
+				notes = append(notes, resetNote(w, now, cfg.clock()))
 			}
 			m.ResetsAt = w.ResetsAt
 		case dropped && later:
@@ -117,7 +118,7 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 			}
 		}
 		if len(crossed) > 0 && !quiet && !cfg.Muted[w.Key] {
-			notes = append(notes, thresholdNote(w, crossed[len(crossed)-1], now, cfg.Loc))
+			notes = append(notes, thresholdNote(w, crossed[len(crossed)-1], now, cfg.clock()))
 		}
 	}
 	for _, c := range credits {
@@ -130,7 +131,7 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 		}
 		mem.Credits[c.ID] = c.ExpiresAt
 		if !quiet {
-			notes = append(notes, creditNote(c, now, cfg.Loc))
+			notes = append(notes, creditNote(c, now, cfg.clock()))
 		}
 	}
 	for k, m := range mem.Windows {
@@ -144,6 +145,13 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 		}
 	}
 	return notes, mem
+}
+
+func (c NotifyConfig) clock() ClockFunc {
+	if c.Clock != nil {
+		return c.Clock
+	}
+	return LocClock(c.Loc)
 }
 
 func (m NotifyMemory) clone() NotifyMemory {
@@ -174,26 +182,26 @@ func windowTitle(w Window) string {
 	return w.FamilyName + " " + strings.ToLower(provider.KindLabel(w.Kind, w.Minutes)) + " window"
 }
 
-func thresholdNote(w Window, t float64, now time.Time, loc *time.Location) Note {
+func thresholdNote(w Window, t float64, now time.Time, clock ClockFunc) Note {
 	body := fmt.Sprintf("%d %% of the %s is used.", int(math.Round(w.UsedPercent)), windowTitle(w))
 	if !w.ResetsAt.IsZero() {
-		body += " It resets at " + Clock(w.ResetsAt, now, loc) + "."
+		body += " It resets at " + clock(w.ResetsAt, now) + "."
 	}
 	return Note{Kind: "threshold", Window: w.Key,
 		Title: fmt.Sprintf("%s above %d %%", windowTitle(w), int(t)), Body: body}
 }
 
-func resetNote(w Window, now time.Time, loc *time.Location) Note {
+func resetNote(w Window, now time.Time, clock ClockFunc) Note {
 	body := fmt.Sprintf("It is at %d %% again.", int(math.Round(w.UsedPercent)))
 	if !w.ResetsAt.IsZero() {
-		body += " Next reset " + Clock(w.ResetsAt, now, loc) + "."
+		body += " Next reset " + clock(w.ResetsAt, now) + "."
 	}
 	return Note{Kind: "reset", Window: w.Key, Title: windowTitle(w) + " reset", Body: body}
 }
 
-func creditNote(c provider.ResetCredit, now time.Time, loc *time.Location) Note {
+func creditNote(c provider.ResetCredit, now time.Time, clock ClockFunc) Note {
 	return Note{Kind: "credit_expiry", Window: c.ID, Title: "A reset credit expires in " + auth.HumanDuration(c.ExpiresAt.Sub(now)),
-		Body: "Redeem it before " + Clock(c.ExpiresAt, now, loc) + " from the status window or with “codextray usage redeem”, or it is lost."}
+		Body: "Redeem it before " + clock(c.ExpiresAt, now) + " from the status window or with “codextray usage redeem”, or it is lost."}
 }
 
 // LoadNotifyMemory reads the persisted notification memory (empty when

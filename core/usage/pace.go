@@ -101,6 +101,20 @@ func PaceOf(samples []Sample, w Window, now time.Time) Pace {
 // 1 h 40 min, before it resets at 18:14", "at this pace it lasts until the
 // reset", or that there are not enough samples yet.
 func PaceSentence(p Pace, w Window, now time.Time, loc *time.Location) string {
+	return PaceSentenceClock(p, w, now, LocClock(loc))
+}
+
+// ClockFunc writes a moment near now as a view does ("18:14", "Mon
+// 6:14 PM"); views pass their locale's.
+type ClockFunc func(t, now time.Time) string
+
+// LocClock is Clock in loc.
+func LocClock(loc *time.Location) ClockFunc {
+	return func(t, now time.Time) string { return Clock(t, now, loc) }
+}
+
+// PaceSentenceClock is PaceSentence with the view's clock.
+func PaceSentenceClock(p Pace, w Window, now time.Time, clock ClockFunc) string {
 	switch {
 	case !p.Enough:
 		return fmt.Sprintf("pace: not enough samples yet (needs %d readings over %d min)", MinPaceSamples, int(MinPaceSpan.Minutes()))
@@ -111,7 +125,7 @@ func PaceSentence(p Pace, w Window, now time.Time, loc *time.Location) string {
 	}
 	s := "at this pace it runs out in " + auth.HumanDuration(p.RunsOutAt.Sub(now))
 	if !w.ResetsAt.IsZero() {
-		s += ", before it resets at " + Clock(w.ResetsAt, now, loc)
+		s += ", before it resets at " + clock(w.ResetsAt, now)
 	}
 	return s
 }

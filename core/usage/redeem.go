@@ -179,6 +179,11 @@ func ConsumeSentence(r provider.ConsumeResult) string {
 // false when there is nothing to redeem (no credit, or the credit asked
 // for is not available).
 func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, loc *time.Location) (sentence, credit string, ok bool) {
+	return RedeemPreviewClock(ws, rc, creditID, now, LocClock(loc))
+}
+
+// RedeemPreviewClock is RedeemPreview with the view's clock.
+func RedeemPreviewClock(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, clock ClockFunc) (sentence, credit string, ok bool) {
 	avail := rc.Available(now)
 	var c *provider.ResetCredit
 	for i := range avail {
@@ -198,7 +203,7 @@ func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now t
 		name = "the reset credit “" + c.Title + "”"
 	}
 	if !c.ExpiresAt.IsZero() {
-		name += " (expires " + Clock(c.ExpiresAt, now, loc) + ")"
+		name += " (expires " + clock(c.ExpiresAt, now) + ")"
 	}
 	var inUse []string
 	for _, w := range ws {

@@ -15,18 +15,18 @@ import (
 )
 
 // WindowLine is "5 h: 42 % used · resets 18:14".
-func WindowLine(w usage.WindowView, now time.Time, loc *time.Location) string {
+func WindowLine(w usage.WindowView, now time.Time, clock usage.ClockFunc) string {
 	s := fmt.Sprintf("%s: %d %% used", w.Label, int(math.Round(w.UsedPercent)))
 	if !w.ResetsAt.IsZero() {
-		s += " · resets " + usage.Clock(w.ResetsAt, now, loc)
+		s += " · resets " + clock(w.ResetsAt, now)
 	}
 	return s
 }
 
 // MenuLine is the tray line of a window: WindowLine and, once there is a
 // pace, what it means ("· runs out in 1 h 40 min").
-func MenuLine(w usage.WindowView, now time.Time, loc *time.Location) string {
-	s := WindowLine(w, now, loc)
+func MenuLine(w usage.WindowView, now time.Time, clock usage.ClockFunc) string {
+	s := WindowLine(w, now, clock)
 	if w.PaceShort != "" {
 		s += " · " + w.PaceShort
 	}
@@ -35,14 +35,14 @@ func MenuLine(w usage.WindowView, now time.Time, loc *time.Location) string {
 
 // CreditsLine is "Reset credits: 2 · next expires Mon 18:00", "" when the
 // account has none.
-func CreditsLine(s *usage.Snapshot, now time.Time, loc *time.Location) string {
+func CreditsLine(s *usage.Snapshot, now time.Time, clock usage.ClockFunc) string {
 	if s == nil || s.CreditsAvailable <= 0 {
 		return ""
 	}
 	line := fmt.Sprintf("Reset credits: %d", s.CreditsAvailable)
 	if s.Credits != nil {
 		if avail := s.Credits.Available(now); len(avail) > 0 && !avail[0].ExpiresAt.IsZero() {
-			line += " · next expires " + usage.Clock(avail[0].ExpiresAt, now, loc)
+			line += " · next expires " + clock(avail[0].ExpiresAt, now)
 		}
 	}
 	return line
@@ -65,15 +65,15 @@ func StaleLine(s *usage.Snapshot, now time.Time, stale time.Duration) string {
 }
 
 // MenuLines are the usage lines of the tray menu, in order.
-func MenuLines(s *usage.Snapshot, now time.Time, loc *time.Location, stale time.Duration) []string {
+func MenuLines(s *usage.Snapshot, now time.Time, clock usage.ClockFunc, stale time.Duration) []string {
 	if s == nil {
 		return nil
 	}
 	var out []string
 	for _, w := range s.Windows {
-		out = append(out, MenuLine(w, now, loc))
+		out = append(out, MenuLine(w, now, clock))
 	}
-	if l := CreditsLine(s, now, loc); l != "" {
+	if l := CreditsLine(s, now, clock); l != "" {
 		out = append(out, l)
 	}
 	if l := StaleLine(s, now, stale); l != "" {
@@ -84,8 +84,8 @@ func MenuLines(s *usage.Snapshot, now time.Time, loc *time.Location, stale time.
 
 // MeterText is a chat meter's text: "5 h: 42 % used · resets 18:14 ·
 // runs out in 1 h 40 min".
-func MeterText(w usage.WindowView, now time.Time, loc *time.Location) string {
-	return MenuLine(w, now, loc)
+func MeterText(w usage.WindowView, now time.Time, clock usage.ClockFunc) string {
+	return MenuLine(w, now, clock)
 }
 
 func firstLine(s string, n int) string {

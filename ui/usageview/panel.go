@@ -72,9 +72,10 @@ func NewPanel(act Actions) *Panel {
 // Object is the panel to place in a window.
 func (p *Panel) Object() fyne.CanvasObject { return p.root }
 
-// Show draws s at now; UI goroutine. threshold is the lowest notification
-// threshold, drawn in the charts.
-func (p *Panel) Show(s *usage.Snapshot, now time.Time, loc *time.Location, stale time.Duration, threshold float64) {
+// Show draws s at now; UI goroutine. clock writes times, loc places the
+// charts' midnights, threshold (the lowest notification threshold) is
+// drawn in the charts.
+func (p *Panel) Show(s *usage.Snapshot, now time.Time, clock usage.ClockFunc, loc *time.Location, stale time.Duration, threshold float64) {
 	if s == nil {
 		s = &usage.Snapshot{}
 	}
@@ -103,13 +104,13 @@ func (p *Panel) Show(s *usage.Snapshot, now time.Time, loc *time.Location, stale
 	}
 	for _, w := range s.Windows {
 		r := p.rowOf[w.Key]
-		r.line.SetText(WindowLine(w, now, loc))
+		r.line.SetText(WindowLine(w, now, clock))
 		r.pace.SetText(capitalize(w.PaceText) + ".")
 		r.chart.Set(s.History[w.Key], now.Add(-usage.HistorySpan), now, loc, threshold)
 	}
 	p.stale.SetText(StaleLine(s, now, stale))
 	setShown(p.stale, p.stale.Text != "")
-	p.credits.SetText(creditsText(s, now, loc))
+	p.credits.SetText(creditsText(s, now, clock))
 	p.redeem.SetAvailable(s.CreditsAvailable)
 }
 
@@ -122,7 +123,7 @@ func newWindowRow() *windowRow {
 	return r
 }
 
-func creditsText(s *usage.Snapshot, now time.Time, loc *time.Location) string {
+func creditsText(s *usage.Snapshot, now time.Time, clock usage.ClockFunc) string {
 	if s.CreditsAvailable <= 0 {
 		return "Reset credits: none."
 	}
@@ -139,7 +140,7 @@ func creditsText(s *usage.Snapshot, now time.Time, loc *time.Location) string {
 		if c.ExpiresAt.IsZero() {
 			fmt.Fprintf(&b, "\n• %s — does not expire", name)
 		} else {
-			fmt.Fprintf(&b, "\n• %s — expires %s (in %s)", name, usage.Clock(c.ExpiresAt, now, loc), auth.HumanDuration(c.ExpiresAt.Sub(now)))
+			fmt.Fprintf(&b, "\n• %s — expires %s (in %s)", name, clock(c.ExpiresAt, now), auth.HumanDuration(c.ExpiresAt.Sub(now)))
 		}
 	}
 	return b.String()

@@ -40,7 +40,7 @@ func snapshot() *usage.Snapshot {
 }
 
 func TestMenuLines(t *testing.T) {
-	got := MenuLines(snapshot(), now, time.UTC, 7*time.Minute)
+	got := MenuLines(snapshot(), now, usage.LocClock(time.UTC), 7*time.Minute)
 	want := []string{
 		"5 h: 62 % used · resets 18:14 · runs out in 1 h 40 min",
 		"Week: 30 % used · resets Wed 20:00",
@@ -50,7 +50,7 @@ func TestMenuLines(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("%q", got)
 	}
-	if MenuLines(nil, now, time.UTC, time.Minute) != nil {
+	if MenuLines(nil, now, usage.LocClock(time.UTC), time.Minute) != nil {
 		t.Fatal("lines without a snapshot")
 	}
 }
@@ -78,7 +78,7 @@ func TestPanelTwoStepRedeem(t *testing.T) {
 	w := test.NewWindow(p.Object())
 	defer w.Close()
 	w.Resize(fyne.NewSize(560, 700))
-	p.Show(snapshot(), now, time.UTC, 7*time.Minute, 80)
+	p.Show(snapshot(), now, usage.LocClock(time.UTC), time.UTC, 7*time.Minute, 80)
 	if !p.redeem.redeem.Visible() || p.redeem.confirm.Visible() {
 		t.Fatal("the redeem button is not offered")
 	}
@@ -122,7 +122,7 @@ func TestPanelTwoStepRedeem(t *testing.T) {
 	// No credits: no button.
 	s := snapshot()
 	s.CreditsAvailable, s.Credits = 0, nil
-	p.Show(s, now, time.UTC, 7*time.Minute, 80)
+	p.Show(s, now, usage.LocClock(time.UTC), time.UTC, 7*time.Minute, 80)
 	if p.redeem.redeem.Visible() || p.credits.Text != "Reset credits: none." {
 		t.Fatal("a redeem without credits")
 	}
