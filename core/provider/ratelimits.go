@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Window is one usage window: the 5-hour one (primary) or the weekly one
@@ -233,7 +235,7 @@ func (c *Client) Usage(ctx context.Context) (RateLimits, error) {
 	}
 	if sc := b.SpendControl; sc != nil && sc.IndividualLimit != nil {
 		il := sc.IndividualLimit
-		cap := &SpendCap{Limit: string(il.Limit), Used: string(il.Used), Remaining: string(il.Remaining),
+		cap := &SpendCap{Limit: scrub.String(string(il.Limit)), Used: scrub.String(string(il.Used)), Remaining: scrub.String(string(il.Remaining)),
 			UsedPercent: il.UsedPercent, Reached: sc.Reached}
 		cap.ResetsAt = (&usageWindow{ResetAt: il.ResetAt, ResetAfterSeconds: il.ResetAfterSeconds}).window(now).ResetsAt
 		r.SpendCap = cap

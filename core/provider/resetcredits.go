@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // ResetCredit is one rate-limit reset credit OpenAI granted the account
@@ -124,8 +126,11 @@ func (c *Client) ResetCredits(ctx context.Context) (ResetCredits, error) {
 		if w.ID == "" {
 			continue // nothing could redeem it
 		}
+		// Titles and descriptions are shown and printed: scrubbed like any
+		// text the server sends.
 		out.Credits = append(out.Credits, ResetCredit{ID: string(w.ID), ResetType: string(w.ResetType), Status: string(w.Status),
-			GrantedAt: w.GrantedAt.Time, ExpiresAt: w.ExpiresAt.Time, Title: string(w.Title), Description: string(w.Description)})
+			GrantedAt: w.GrantedAt.Time, ExpiresAt: w.ExpiresAt.Time, Title: scrub.String(string(w.Title)),
+			Description: scrub.String(string(w.Description))})
 	}
 	if b.AvailableCount != nil {
 		out.AvailableCount = max(*b.AvailableCount, 0)
@@ -202,9 +207,9 @@ func (c *Client) ConsumeResetCredit(ctx context.Context, redeemRequestID, credit
 			Message: "The answer to the reset-credit redeem is not readable; it is asked again with the same request id, so no second credit is spent.",
 			Cause:   fmt.Errorf("wham/rate-limit-reset-credits/consume: %w", err)}
 	}
-	out := ConsumeResult{Code: string(b.Code), CreditID: string(b.CreditID)}
+	out := ConsumeResult{Code: scrub.String(string(b.Code)), CreditID: string(b.CreditID)}
 	for _, w := range b.WindowsReset {
-		out.WindowsReset = append(out.WindowsReset, string(w))
+		out.WindowsReset = append(out.WindowsReset, scrub.String(string(w)))
 	}
 	return out, nil
 }

@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	pt "github.com/codextray/codextray/core/provider/providertest"
 )
 
 // Ugly /wham/usage answers: nulls, missing windows, a weekly window in the
@@ -61,6 +64,12 @@ func TestResetCreditsList(t *testing.T) {
 	}
 	rc, err := c.ResetCredits(context.Background())
 	if err != nil || rc.AvailableCount != 0 || len(rc.Credits) != 0 {
+		t.Fatalf("%+v %v", rc, err)
+	}
+	// A title is shown and printed: scrubbed like any server text.
+	srv.SetResetCredits([]pt.ResetCredit{{ID: "rc_1", Title: "for sk-proj-ABCDEFGHIJKLMNOPQRSTUV"}})
+	if rc, err = c.ResetCredits(context.Background()); err != nil || len(rc.Credits) != 1 ||
+		strings.Contains(rc.Credits[0].Title, "ABCDEFGHIJKLMNOP") || rc.AvailableCount != 1 {
 		t.Fatalf("%+v %v", rc, err)
 	}
 	now := time.Now()
