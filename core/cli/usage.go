@@ -95,7 +95,7 @@ func runUsage(ctx context.Context, args []string, env Env) int {
 	samples := recordSample(ctx, env, now, ws)
 	for _, w := range ws {
 		p := usage.PaceOf(samples[w.Key], w, now)
-		wj := windowJSON{Window: w, PaceText: usage.PaceSentence(p, w, now, time.Local)}
+		wj := windowJSON{Window: w, PaceText: usage.PaceSentenceClock(p, w, now, provider.FormatResetTime)}
 		if p.Enough {
 			wj.Pace = &p
 			if !p.RunsOutAt.IsZero() {
@@ -159,15 +159,15 @@ func checkWindows(env Env, ws []windowJSON, pct float64, asJSON bool, out usageJ
 	var over []string
 	for _, w := range ws {
 		if w.UsedPercent >= pct {
-			over = append(over, fmt.Sprintf("%s: %s %% used", w.Label, percent(w.UsedPercent)))
+			over = append(over, fmt.Sprintf("%s: %s%% used", w.Label, percent(w.UsedPercent)))
 		}
 	}
 	if asJSON {
 		_ = writeJSONLine(env.Stdout, out)
 	} else if len(over) > 0 {
-		fmt.Fprintf(env.Stdout, "At or above %s %%: %s\n", percent(pct), strings.Join(over, "; "))
+		fmt.Fprintf(env.Stdout, "At or above %s%%: %s\n", percent(pct), strings.Join(over, "; "))
 	} else {
-		fmt.Fprintf(env.Stdout, "Every window is below %s %% (highest %s %%).\n", percent(pct), percent(maxOf(ws)))
+		fmt.Fprintf(env.Stdout, "Every window is below %s%% (highest %s%%).\n", percent(pct), percent(maxOf(ws)))
 	}
 	if len(over) > 0 {
 		return ExitUsageLimit
@@ -199,12 +199,12 @@ func writeUsageText(w io.Writer, u usageJSON, now time.Time) {
 		fmt.Fprintln(w, "The backend reported no usage window.")
 	}
 	for _, win := range u.Windows {
-		line := fmt.Sprintf("%s: %s %% used", win.Label, percent(math.Round(win.UsedPercent)))
+		line := fmt.Sprintf("%s: %s%% used", win.Label, percent(math.Round(win.UsedPercent)))
 		if win.Family == usage.FamilySpendCap && rl.SpendCap != nil && rl.SpendCap.Limit != "" {
 			line += fmt.Sprintf(" (%s of %s credits)", orDash(rl.SpendCap.Used), rl.SpendCap.Limit)
 		}
 		if !win.ResetsAt.IsZero() {
-			line += ", resets " + usage.Clock(win.ResetsAt, now, time.Local)
+			line += ", resets " + provider.FormatResetTime(win.ResetsAt, now)
 		}
 		fmt.Fprintln(w, line+"\n  "+win.PaceText)
 	}
@@ -228,7 +228,7 @@ func writeUsageText(w io.Writer, u usageJSON, now time.Time) {
 			if c.ExpiresAt.IsZero() {
 				line += ", does not expire"
 			} else {
-				line += ", expires " + usage.Clock(c.ExpiresAt, now, time.Local)
+				line += ", expires " + provider.FormatResetTime(c.ExpiresAt, now)
 			}
 			fmt.Fprintln(w, line)
 		}
@@ -304,7 +304,7 @@ func printHistory(ctx context.Context, env Env, since time.Time, asJSON bool) in
 		if !s.ResetsAt.IsZero() {
 			reset = s.ResetsAt.Local().Format("2 Jan 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s %%\t%s\n", s.At.Local().Format("2 Jan 15:04"), s.Label, percent(math.Round(s.UsedPercent)), reset)
+		fmt.Fprintf(tw, "%s\t%s\t%s%%\t%s\n", s.At.Local().Format("2 Jan 15:04"), s.Label, percent(math.Round(s.UsedPercent)), reset)
 	}
 	return exitOf(tw.Flush())
 }
@@ -350,7 +350,7 @@ func runRedeem(ctx context.Context, args []string, env Env) int {
 		if err != nil {
 			return reportBackendError(env, "usage redeem", err)
 		}
-		msg, _, _ := usage.RedeemPreview(usage.Windows(rl), rc, *credit, time.Now(), time.Local)
+		msg, _, _ := usage.RedeemPreviewClock(usage.Windows(rl), rc, *credit, time.Now(), provider.FormatResetTime)
 		if hasPending {
 			msg = "An earlier redeem (" + pending.Since.Local().Format("2 Jan 15:04") + ") has no answer yet; redeeming now asks for that answer first, with the same request id. " + msg
 		}
