@@ -35,6 +35,8 @@ const (
 	PrefNotifications  = "notifications"   // bool; default true
 	PrefDefaultModel   = "default_model"   // string; "" = the backend's default
 	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
+	PrefCodexPath      = "codex_path"      // string; "" = search PATH and the usual folders
+	PrefFast           = "fast"            // bool; the chat's Fast (priority tier) toggle
 	// PrefUsageThresholds are the used percents that notify, "80,95" by
 	// default (usage.FormatThresholds); PrefUsageMuted the window keys that
 	// never notify, comma-separated.

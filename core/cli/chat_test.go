@@ -97,7 +97,7 @@ func TestChatJSONEndToEnd(t *testing.T) {
 	if req.JSON["model"] != "gpt-5.6-sol" || req.JSON["reasoning"].(map[string]any)["effort"] != "high" {
 		t.Errorf("model %v reasoning %v", req.JSON["model"], req.JSON["reasoning"])
 	}
-	content := req.JSON["input"].([]any)[0].(map[string]any)["content"].([]any)
+	content := req.Conversation()[0].(map[string]any)["content"].([]any)
 	if len(content) != 2 || !strings.HasPrefix(content[1].(map[string]any)["image_url"].(string), "data:image/png;base64,") {
 		t.Errorf("content %v", content)
 	}
@@ -119,7 +119,7 @@ func TestChatPlainStreamsText(t *testing.T) {
 	if out.String() != "fixture hello\n" || !strings.Contains(errb.String(), "gpt-5.5 · ") {
 		t.Fatalf("stdout %q stderr %q", out.String(), errb.String())
 	}
-	in := srv.RequestsTo("/codex/responses")[0].JSON["input"].([]any)[0].(map[string]any)["content"].([]any)[0].(map[string]any)
+	in := srv.RequestsTo("/codex/responses")[0].Conversation()[0].(map[string]any)["content"].([]any)[0].(map[string]any)
 	if in["text"] != "hello from stdin" {
 		t.Errorf("prompt %v", in)
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/codextray/codextray/core/usage"
 )
 
-// usageBody is a /wham/usage answer: a plan whose only own window is
+// businessUsageBody is a /wham/usage answer: a plan whose only own window is
 // weekly (in the primary slot), a named extra limit, the spend cap and
 // reset credits.
-func usageBody(weekUsed float64, weekReset time.Time) []byte {
+func businessUsageBody(weekUsed float64, weekReset time.Time) []byte {
 	return fmt.Appendf(nil, `{"plan_type":"business","rate_limit":{"allowed":true,"limit_reached":false,
 		"primary_window":{"used_percent":%g,"limit_window_seconds":604800,"reset_after_seconds":1,"reset_at":%d},
 		"secondary_window":null},
@@ -49,7 +49,7 @@ func usageDB(t *testing.T, env []string) *usage.Store {
 func TestUsageWindowsPaceAndCredits(t *testing.T) {
 	srv, env, _ := backendEnv(t, chatgptLogin())
 	reset := time.Now().Add(50 * time.Hour).Truncate(time.Second)
-	srv.SetUsage(usageBody(70, reset), nil)
+	srv.SetUsage(businessUsageBody(70, reset), nil)
 	expires := time.Now().Add(30 * time.Hour).Truncate(time.Second)
 	srv.SetResetCredits([]pt.ResetCredit{{ID: "rc_soon", Title: "Launch week", ExpiresAt: expires}, {ID: "rc_forever"}}, "week")
 
@@ -142,7 +142,7 @@ func TestUsageWindowsPaceAndCredits(t *testing.T) {
 
 func TestUsageCheck(t *testing.T) {
 	srv, env, _ := backendEnv(t, chatgptLogin())
-	srv.SetUsage(usageBody(91.5, time.Now().Add(time.Hour)), nil)
+	srv.SetUsage(businessUsageBody(91.5, time.Now().Add(time.Hour)), nil)
 	out, _, code := runCodextray(t, env, "usage", "--check", "90")
 	if code != ExitUsageLimit || strings.TrimSpace(out) != "At or above 90%: Week: 91.5% used" {
 		t.Fatalf("exit %d %q", code, out)
@@ -165,7 +165,7 @@ func TestUsageCheck(t *testing.T) {
 
 func TestUsageRedeemCommand(t *testing.T) {
 	srv, env, _ := backendEnv(t, chatgptLogin())
-	srv.SetUsage(usageBody(88, time.Now().Add(5*time.Hour)), nil)
+	srv.SetUsage(businessUsageBody(88, time.Now().Add(5*time.Hour)), nil)
 	srv.SetResetCredits([]pt.ResetCredit{{ID: "rc_1", Title: "Launch week"}, {ID: "rc_2"}}, "week")
 
 	// Without --yes: says what it would do, does nothing.

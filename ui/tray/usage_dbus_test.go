@@ -208,12 +208,6 @@ func TestUsageInTrayOverDBus(t *testing.T) {
 			t.Fatalf("xdotool %v: %v %s", args, err, out)
 		}
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			_ = exec.Command("import", "-window", wid, filepath.Join(artifactDir(t), "status-usage-failed.png")).Run()
-			t.Logf("consume requests: %d", len(srv.RequestsTo("/consume")))
-		}
-	})
 	waitFor(t, "the redeem at the backend", func() bool { return srv.CreditsSpent() == 1 })
 	done := filepath.Join(artifactDir(t), "status-usage-redeemed.png")
 	var last []byte
@@ -229,6 +223,16 @@ func TestUsageInTrayOverDBus(t *testing.T) {
 	if reqs := srv.RequestsTo("/consume"); len(reqs) != 1 || srv.CreditsSpent() != 1 {
 		t.Fatalf("%d consume requests, %v spent", len(reqs), srv.Consumptions())
 	}
+
+	// The window host goes once its last window is closed: its usage
+	// monitor does not keep it.
+	closeWindow(t, "Codex Tray — Status")
+	waitFor(t, "the window host to exit", func() bool { return !e.hostRunning() })
+	// The same with the chat, whose meters and redeem offer use the host's
+	// monitor.
+	clickForWindow(t, menuObj, "Open Chat", "Chat — Codex Tray")
+	closeWindow(t, "Chat — Codex Tray")
+	waitFor(t, "the window host to exit after the chat closed", func() bool { return !e.hostRunning() })
 
 	// No notification repeats while the tray polls on.
 	select {
