@@ -141,3 +141,29 @@ func TestStoreUnreadableMovedAside(t *testing.T) {
 		t.Fatal("the old file was not kept as it was")
 	}
 }
+
+// Only a damaged file is set aside: a sound one in use by another process
+// (the tray and the command line at once) opens as it is.
+func TestStoreSoundFileIsNeverSetAside(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "usage.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Record(ctx, t0, []Window{w5(10, t0)}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if got, _ := b.Samples(ctx, time.Time{}); len(got) != 1 || b.Recovered != "" {
+		t.Fatalf("%+v %q", got, b.Recovered)
+	}
+	if aside, _ := filepath.Glob(path + ".corrupt-*"); len(aside) != 0 {
+		t.Fatalf("set aside: %v", aside)
+	}
+}

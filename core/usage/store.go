@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite" // also the database/sql driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Retention is how long samples are kept.
@@ -60,8 +61,11 @@ CREATE TABLE IF NOT EXISTS state(
 	value TEXT NOT NULL
 );`
 
-// Open opens (creating if needed) the database at path. A file that is not
-// a readable database is moved aside, never deleted.
+// Open opens (creating if needed) the database at path. Only a file that
+// SQLite reports damaged or not a database, and a full integrity check
+// confirms so, is set aside (under a name of its own, never deleted) for a
+// new one; a busy, read-only or full disk is an error that changes nothing,
+// as with the chat history.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the folder of the usage history: %w", err)
@@ -70,10 +74,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err == nil {
 		return s, nil
 	}
-	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if !reportedCorrupt(err) || !confirmCorrupt(ctx, path) {
+		return nil, fmt.Errorf("cannot open the usage history %s: %w", path, err)
+	}
+	aside, aerr := freeName(path + ".corrupt-" + time.Now().UTC().Format("20060102T150405Z"))
+	if aerr != nil {
+		return nil, fmt.Errorf("the usage history is damaged (%v) and could not be set aside: %w", err, aerr)
+	}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if rerr := os.Rename(path+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-			return nil, fmt.Errorf("the usage history is unreadable (%v) and could not be moved aside: %w", err, rerr)
+			return nil, fmt.Errorf("the usage history is damaged (%v) and could not be set aside: %w", err, rerr)
 		}
 	}
 	s, err2 := open(ctx, path)
@@ -94,7 +104,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil || check != "ok" {
 		db.Close()
 		if err == nil {
-			err = errors.New(check)
+			err = errCorrupt{check}
 		}
 		return nil, err
 	}
@@ -199,4 +209,56 @@ func (s *Store) putState(ctx context.Context, key string, v any) error {
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, string(raw))
 	return err
+}
+
+// errCorrupt is a quick check's finding.
+type errCorrupt struct{ finding string }
+
+func (e errCorrupt) Error() string { return "the integrity check found: " + e.finding }
+
+// reportedCorrupt: SQLite says the file is damaged or not a database.
+func reportedCorrupt(err error) bool {
+	var ce errCorrupt
+	if errors.As(err, &ce) {
+		return true
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// confirmCorrupt runs the full integrity check on a read-only connection
+// of its own: true only when it fails because the file is damaged or finds
+// a problem.
+func confirmCorrupt(ctx context.Context, path string) bool {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	var first string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&first); err != nil {
+		return reportedCorrupt(err)
+	}
+	return first != "ok"
+}
+
+// freeName is name, or name-2, name-3…, the first that does not exist.
+func freeName(name string) (string, error) {
+	for n := 1; n <= 100; n++ {
+		try := name
+		if n > 1 {
+			try = fmt.Sprintf("%s-%d", name, n)
+		}
+		if _, err := os.Lstat(try); errors.Is(err, os.ErrNotExist) {
+			return try, nil
+		}
+	}
+	return "", fmt.Errorf("no free name beside %s", name)
 }
