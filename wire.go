@@ -62,6 +62,7 @@ func newServices() (*services, error) {
 	}
 	if s.client != nil { // nil hides models and usage
 		s.deps.Backend = control.ProviderBackend(s.client)
+		s.deps.UsageMonitor = newUsageMonitor(s.client)
 	}
 	return s, nil
 }

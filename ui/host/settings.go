@@ -7,6 +7,7 @@ import (
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/ui/usageview"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -45,7 +46,8 @@ type settingsWindow struct {
 	model         *widget.Select
 	effort        *widget.Select
 	models        *view.ModelList
-	slugs         map[string]string // model select label → slug
+	usageAlerts   *usageview.Settings // nil without a usage monitor
+	slugs         map[string]string   // model select label → slug
 }
 
 // open shows the window, building it on first use; UI goroutine.
@@ -85,6 +87,10 @@ func (s *settingsWindow) build() fyne.CanvasObject {
 		widget.NewFormItem("Default model", s.model),
 		widget.NewFormItem("Reasoning effort", s.effort),
 	)
+	if s.h.c.Deps().UsageMonitor != nil {
+		s.usageAlerts = usageview.NewSettings(p)
+		form.Append("Usage alerts", s.usageAlerts.Object())
+	}
 	if s.h.c.Deps().StartAtLogin != nil {
 		s.startAtLogin = widget.NewCheck("Start Codex Tray when I log in", nil)
 		s.startAtLogin.Disable() // until the current setting is read
@@ -102,6 +108,9 @@ func (s *settingsWindow) show(v view.State) {
 		s.startAtLogin.SetChecked(*v.StartAtLogin)
 		s.startAtLogin.OnChanged = s.onStartAtLogin
 		s.startAtLogin.Enable()
+	}
+	if v.UsageSnap != nil && s.usageAlerts != nil {
+		s.usageAlerts.ShowWindows(v.UsageSnap.Windows)
 	}
 	if v.Models == s.models && s.slugs != nil {
 		return

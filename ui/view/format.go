@@ -154,6 +154,9 @@ func (f Format) UsageLine(w UsageWindow, now time.Time) string {
 	if resets != "" {
 		s += " · " + resets
 	}
+	if w.Pace != "" {
+		s += " · " + w.Pace
+	}
 	return s
 }
 
