@@ -156,6 +156,8 @@ func TestOpenFlag(t *testing.T) {
 		{[]string{"--open=status"}, "status", true},
 		{[]string{"-open", "status"}, "status", true},
 		{[]string{"--open", "signin"}, "signin", true},
+		{[]string{"-open=chat"}, "chat", true}, // was taken for a command
+		{[]string{"--open="}, "", false},
 		{[]string{"--open", "settings"}, "", false},
 		{[]string{"--open"}, "", false},
 		{[]string{"--open", "chat", "x"}, "", false},

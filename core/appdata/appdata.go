@@ -37,7 +37,12 @@ const (
 	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
 	PrefCodexPath      = "codex_path"      // string; "" = search PATH and the usual folders
 	PrefFast           = "fast"            // bool; the chat's Fast (priority tier) toggle
-	PrefSignInUntil    = "signin_until"    // RFC 3339; the window host runs a sign-in until then (the tray says "Signed in as …" once)
+	// PrefUsageThresholds are the used percents that notify, "80,95" by
+	// default (usage.FormatThresholds); PrefUsageMuted the window keys that
+	// never notify, comma-separated.
+	PrefUsageThresholds = "usage_thresholds"
+	PrefUsageMuted      = "usage_muted"
+	PrefSignInUntil     = "signin_until" // RFC 3339; the window host runs a sign-in until then (the tray says "Signed in as …" once)
 )
 
 // fyneRoot is Fyne's root config directory on goos (fyne's

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -50,7 +48,7 @@ func (r *Refresher) routeRefresh(ctx context.Context, seen *Document, reason str
 	if seen == nil {
 		seen = s.Doc
 	}
-	if !SameTokens(seen, s.Doc) {
+	if !sameTokens(seen, s.Doc) {
 		return RefreshResult{Doc: s.Doc}, nil // refreshed or signed in since the caller read it: adopt
 	}
 	if err := r.knownFailure(s.Doc); err != nil {
@@ -63,7 +61,7 @@ func (r *Refresher) routeRefresh(ctx context.Context, seen *Document, reason str
 	// Judge by the login, not by the answer: Codex may have written new
 	// tokens and still failed a later step (workspace routing).
 	after := r.Loader.Load(ctx)
-	if after.Err == nil && after.Doc != nil && !SameTokens(s.Doc, after.Doc) {
+	if after.Err == nil && after.Doc != nil && !sameTokens(s.Doc, after.Doc) {
 		return RefreshResult{Doc: after.Doc, Refreshed: true}, nil
 	}
 	if after.Err == nil && after.Doc == nil {
@@ -88,7 +86,7 @@ func (r *Refresher) lockCodexRefresh(ctx context.Context) (func(), error) {
 	if r.Journal == nil {
 		return nil, errors.New("no app data folder for the lock")
 	}
-	path := filepath.Join(r.Journal.Dir, "codex-refresh-"+strings.TrimPrefix(KeyringUser(r.Loader.Home), "cli|")+".lock")
+	path := codexRefreshLockPath(r.Journal.Dir, r.Loader.Home)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ func runTrayHelper(asHost bool) int {
 		return 1
 	}
 	opts := control.Deps{Version: "test", Watch: svc.Watch, Backend: staticBackend{}, Codex: svc}
+	if os.Getenv(trayUsageEnv) == "1" {
+		opts.UsageMonitor = testUsageMonitor(svc)
+	}
 	if asHost {
 		err = host.Run(opts, chatwin.Deps{}, os.Stdin, os.Stdout)
 	} else {
@@ -105,8 +108,8 @@ type trayEnv struct {
 	configHome string // XDG_CONFIG_HOME: the app's preferences.json
 	raceLog    string
 	app        *exec.Cmd
-	brokenHost bool // the app's window host exits at once, saying why
-	extraEnv   []string
+	brokenHost bool     // the app's window host exits at once, saying why
+	extraEnv   []string // more environment for the app
 }
 
 func newTrayEnv(t *testing.T) *trayEnv {
