@@ -35,7 +35,6 @@ type signInWindow struct {
 	cancel  context.CancelFunc
 	gen     int // counts sign-ins, so a stale one's results are dropped
 	ending  int // sign-ins being cancelled, whose app-server may still run
-	pending int // sign-ins being started, not handed to the window yet
 	// live counts the sign-ins whose app-server may run, for shutdown,
 	// which must not touch the window's state (the UI loop is gone).
 	live sync.WaitGroup
@@ -103,10 +102,12 @@ func (s *signInWindow) endThen(sess *appserver.SignIn, then func()) {
 	}()
 }
 
-// busy reports an open window, or a sign-in still starting or ending;
-// UI goroutine.
+// busy reports an open window, or a sign-in still ending; UI goroutine. A
+// sign-in still starting when its window closed does not hold the host:
+// its context is ended, so its app-server is killed, and the host's exit
+// waits for it (shutdown).
 func (s *signInWindow) busy() bool {
-	return s.win != nil || s.session != nil || s.ending > 0 || s.pending > 0
+	return s.win != nil || s.session != nil || s.ending > 0
 }
 
 // stop ends the current sign-in's context and returns it, for the caller
@@ -207,7 +208,6 @@ func (s *signInWindow) start(flow appserver.Flow) {
 	s.cancel = cancel
 	s.h.c.Prefs().SetString(appdata.PrefSignInUntil, time.Now().Add(appserver.CodeLifetime+time.Minute).UTC().Format(time.RFC3339))
 	codex := s.h.c.Deps().Codex
-	s.pending++
 	s.live.Add(1)
 	go func() { // ends when Codex has handed over the code, or failed to
 		sess, err := codex.SignIn(ctx, flow)
@@ -217,7 +217,6 @@ func (s *signInWindow) start(flow appserver.Flow) {
 			go func() { <-sess.Done(); s.live.Done() }() // ends with the sign-in
 		}
 		fyne.Do(func() {
-			s.pending--
 			if gen != s.gen {
 				// The window closed, or another sign-in began, meanwhile.
 				s.endThen(sess, s.h.windowClosed)
