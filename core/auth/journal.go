@@ -141,11 +141,12 @@ func (j *RefreshJournal) remove(home string) error {
 	return nil
 }
 
-// The spent mark: a refresh answered refresh_token_reused leaves, for
-// ReuseGrace, the hash of the token in the journal's directory. Another
-// Codex Tray process about to post the same token waits for the new login
-// instead: the token is gone, and a second POST would only be a second
-// reuse counted against the login.
+// The spent mark: a refresh answered refresh_token_reused leaves the hash
+// of the token in the journal's directory. No Codex Tray process posts
+// that token again while the login holds it: the token is gone, and a
+// second POST would only be a second reuse counted against the login.
+// For ReuseGrace after the mark, a process about to post it waits for the
+// login of whoever spent the token instead.
 
 type spentMark struct {
 	SpentHash string    `json:"spent_refresh_token_sha256"`

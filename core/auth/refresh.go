@@ -241,15 +241,20 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, 
 		return RefreshResult{Doc: cur}, err
 	}
 	spent := TokenHash(cur.Tokens.RefreshToken)
-	if r.Journal.spentSince(home, spent, time.Now().Add(-r.reuseGrace())) {
-		// Another Codex Tray process was just told this token is spent:
-		// wait with it for the login that spent it, then ask again (by
-		// then that process has remembered the failure, or the mark is old).
+	if r.Journal.spentSince(home, spent, time.Time{}) {
+		// A Codex Tray process was told this token is spent: posting it
+		// again would only be a second reuse, however long ago that was.
+		// While the mark is fresh, wait with it for the login of whoever
+		// spent the token; a new login makes the mark stale.
+		fresh := r.Journal.spentSince(home, spent, time.Now().Add(-r.reuseGrace()))
 		lock.Unlock()
-		if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
-			return RefreshResult{Doc: doc}, nil
+		if fresh {
+			if doc := r.awaitOtherWriter(ctx, cur); doc != nil {
+				return RefreshResult{Doc: doc}, nil
+			}
 		}
-		return r.refresh(ctx, cur, reason, yieldLimit)
+		return RefreshResult{Doc: cur}, &RefreshError{Permanent: true, Message: msgRefreshReused,
+			Cause: errors.New("this refresh token was already reported spent; not posted again")}
 	}
 	if s.Source == SourceFile && r.readers() != nil {
 		if yieldLimit.IsZero() {
