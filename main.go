@@ -45,8 +45,8 @@ func main() {
 	}
 }
 
-// openFlag reads `--open chat|status` (also -open, and =chat); "" when
-// absent.
+// openFlag reads `--open chat|status|signin` (also -open, and =chat); ""
+// when absent.
 func openFlag(args []string) (string, error) {
 	if len(args) == 0 {
 		return "", nil
@@ -62,8 +62,8 @@ func openFlag(args []string) (string, error) {
 			}
 		}
 	}
-	if w, known := view.ParseWindow(val); !ok || !known || (w != view.Chat && w != view.Status) || val == "" {
-		return "", errors.New("usage: codextray [--open chat|status]")
+	if w, known := view.ParseWindow(val); !ok || !known || (w != view.Chat && w != view.Status && w != view.SignIn) || val == "" {
+		return "", errors.New("usage: codextray [--open chat|status|signin]")
 	}
 	return val, nil
 }

@@ -94,6 +94,7 @@ func TestSecondStartHandsOverAndExits(t *testing.T) {
 		window string
 	}{
 		{[]string{"--open", "status"}, "Codex Tray — Status"},
+		{[]string{"--open", "signin"}, "Codex Tray — Sign in to Codex"},
 		{nil, "Chat — Codex Tray"},
 	} {
 		second := start(tc.args...)
@@ -123,9 +124,9 @@ func TestSecondStartHandsOverAndExits(t *testing.T) {
 	// it goes once they are closed (the chat's close button hides it), and
 	// the tray keeps running without it.
 	if len(children(first.Process.Pid)) != 1 {
-		t.Fatalf("the first instance has %d children with two windows open, want its window host", len(children(first.Process.Pid)))
+		t.Fatalf("the first instance has %d children with its windows open, want its window host", len(children(first.Process.Pid)))
 	}
-	for _, title := range []string{"Codex Tray — Status", "Chat — Codex Tray"} {
+	for _, title := range []string{"Codex Tray — Status", "Codex Tray — Sign in to Codex", "Chat — Codex Tray"} {
 		closeWindow(t, title)
 	}
 	poll(t, "the window host to exit after its windows closed", func() bool { return len(children(first.Process.Pid)) == 0 })
@@ -154,6 +155,7 @@ func TestOpenFlag(t *testing.T) {
 		{[]string{"--open", "chat"}, "chat", true},
 		{[]string{"--open=status"}, "status", true},
 		{[]string{"-open", "status"}, "status", true},
+		{[]string{"--open", "signin"}, "signin", true},
 		{[]string{"-open=chat"}, "chat", true}, // was taken for a command
 		{[]string{"--open="}, "", false},
 		{[]string{"--open", "settings"}, "", false},

@@ -57,6 +57,7 @@ func newServices() (*services, error) {
 		Watch:        svc.Watch,
 		Login:        loginActions{svc, format},
 		SignIn:       signIn,
+		Codex:        svc,
 		StartAtLogin: startAtLogin{},
 		Format:       format,
 	}

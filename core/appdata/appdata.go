@@ -42,6 +42,7 @@ const (
 	// never notify, comma-separated.
 	PrefUsageThresholds = "usage_thresholds"
 	PrefUsageMuted      = "usage_muted"
+	PrefSignInUntil     = "signin_until" // RFC 3339; the window host runs a sign-in until then (the tray says "Signed in as …" once)
 )
 
 // fyneRoot is Fyne's root config directory on goos (fyne's

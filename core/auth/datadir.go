@@ -34,6 +34,12 @@ func unansweredMarkPath(dir, home string) string {
 	return filepath.Join(dir, "refresh-unanswered-"+homeKey(home)+".json")
 }
 
+// codexRefreshLockPath is the lock one Codex Tray process holds while it
+// has Codex refresh home's login (refresh_codex.go).
+func codexRefreshLockPath(dir, home string) string {
+	return filepath.Join(dir, "codex-refresh-"+homeKey(home)+".lock")
+}
+
 // ReadMarkerPath is where Codex Tray processes mark their reads of home's
 // auth.json, in the app's data directory dir: each read opens a new empty
 // file named ReadMarkerPath-<pid>-<n> just before it opens auth.json, and

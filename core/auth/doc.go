@@ -32,7 +32,10 @@
 //     Tray process reads auth.json, so its reads are told apart from
 //     Codex's (ReadMarkerPath, ReadWatch);
 //   - auth-foreign-read-<home>.json: the last read of auth.json by another
-//     program, shared by every Codex Tray process's watch (ForeignReadPath).
+//     program, shared by every Codex Tray process's watch (ForeignReadPath);
+//   - codex-refresh-<home>.lock: held (flock, empty) by the one Codex Tray
+//     process that has Codex refresh the login where reads cannot be
+//     watched (Refresher.ViaCodex).
 //
 // <home> is the Codex home's key as Codex names its keychain account, so
 // two Codex homes never share a file. Every file is written whole

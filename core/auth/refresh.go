@@ -83,6 +83,11 @@ type Refresher struct {
 	// WatchReaders starts Readers when it is nil at a refresh (CODEX_HOME
 	// did not exist yet when the process started); may be nil.
 	WatchReaders func() (*ReadWatch, error)
+	// ViaCodex, when set, has Codex refresh the login with its own code
+	// (app-server's account/read with refreshToken): used where Codex's
+	// reads cannot be watched (refresh_codex.go). It returns
+	// ErrCodexUnavailable when no Codex CLI can.
+	ViaCodex func(ctx context.Context) error
 	// Attempts and Backoff govern retries of a POST that never reached
 	// the token server (it could not connect). A POST that was sent is
 	// never repeated: the server may have spent the token.
@@ -169,7 +174,7 @@ func (r *Refresher) Refresh(ctx context.Context, seen *Document, reason string) 
 	r.mu.Unlock()
 
 	// The shared call must not die with the first caller's context.
-	c.res, c.err = r.refresh(context.WithoutCancel(ctx), seen, reason, time.Time{})
+	c.res, c.err = r.routeRefresh(context.WithoutCancel(ctx), seen, reason)
 	r.mu.Lock()
 	r.inflight = nil
 	r.mu.Unlock()

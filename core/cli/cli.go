@@ -79,6 +79,8 @@ func Run(args []string, env Env) int {
 		return runUsage(ctx, args[1:], env)
 	case "chat":
 		return runChat(ctx, args[1:], env)
+	case "login":
+		return runLogin(ctx, args[1:], env)
 	}
 	return badUsage(env, fmt.Sprintf("unknown command %q", args[0]))
 }
@@ -94,8 +96,11 @@ func badUsage(env Env, msg string) int {
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   codextray                         start the tray app
-  codextray --open chat|status      start (or reach the running instance) and open that window
+  codextray --open chat|status|signin
+                                    start (or reach the running instance) and open that window
   codextray status [--json] [--watch] [--reminder 24h]
+  codextray login [--device|--browser]
+                                    sign Codex in (Codex's own sign-in): prints the page and the code, waits
   codextray refresh                 refresh the ChatGPT tokens now (same lock protocol as Codex)
   codextray restore                 put back a lost login from the keychain mirror
   codextray models [--json]         the models your login can use

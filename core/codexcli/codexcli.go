@@ -204,9 +204,11 @@ func Version(ctx context.Context, path string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, VersionTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "--version")
-	var out bytes.Buffer
+	// Only stdout: Codex writes warnings to stderr first (one about PATH
+	// aliases when CODEX_HOME is under /tmp), which would hide the version.
+	var out, errb bytes.Buffer
 	cmd.Stdout = &out
-	cmd.Stderr = &out
+	cmd.Stderr = &errb
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("`%s --version` did not answer within %s", filepath.Base(path), VersionTimeout)

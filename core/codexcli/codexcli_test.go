@@ -64,3 +64,19 @@ func TestFindNothing(t *testing.T) {
 		t.Fatalf("found %+v in an empty home", c)
 	}
 }
+
+func TestVersionPastWarningsOnStderr(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell-script stand-ins need a POSIX shell")
+	}
+	// Codex 0.171 warns on stderr before the version when CODEX_HOME is
+	// under /tmp.
+	p := filepath.Join(t.TempDir(), "codex")
+	script := "#!/bin/sh\necho 'WARNING: proceeding, even though we could not create PATH aliases: 2.0.0' >&2\necho 'codex-cli 0.171.0'\n"
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := Version(context.Background(), p); err != nil || v != "0.171.0" {
+		t.Fatalf("Version = %q, %v; want 0.171.0", v, err)
+	}
+}

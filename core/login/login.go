@@ -27,6 +27,8 @@ type Service struct {
 	Refresher *auth.Refresher
 	Mirror    *auth.Mirror
 
+	version string // Codex Tray's, for app-server's clientInfo
+
 	codexOnce sync.Once
 	codex     *codexcli.CLI
 	codexErr  error
@@ -36,11 +38,7 @@ type Service struct {
 // once per process; nil with an error when none is found.
 func (s *Service) CodexCLI(ctx context.Context) (*codexcli.CLI, error) {
 	s.codexOnce.Do(func() {
-		var path string
-		if prefs, err := appdata.PreferencesPath(); err == nil {
-			path = appdata.OpenPrefs(prefs).String(appdata.PrefCodexPath)
-		}
-		s.codex, s.codexErr = codexcli.Find(ctx, codexcli.Options{Path: path})
+		s.codex, s.codexErr = codexcli.Find(ctx, codexcli.Options{Path: settingsCodexPath()})
 	})
 	return s.codex, s.codexErr
 }
@@ -51,7 +49,7 @@ func New(version string) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{Home: home, Keyring: auth.SystemKeyring{}}
+	s := &Service{Home: home, Keyring: auth.SystemKeyring{}, version: version}
 	s.Loader = &auth.Loader{Home: home, Keyring: s.Keyring}
 	var journal *auth.RefreshJournal
 	var readers *auth.ReadWatch
@@ -70,6 +68,8 @@ func New(version string) (*Service, error) {
 		Loader: s.Loader, Failures: s.Failures, KeyringWriter: auth.SystemCodexKeyring{},
 		UserAgent: UserAgent(version), Journal: journal, Readers: readers, WatchReaders: watch,
 	}
+	// Where Codex's reads cannot be watched, Codex refreshes (codex.go).
+	s.Refresher.ViaCodex = s.refreshThroughCodex
 	s.Mirror = &auth.Mirror{Keyring: s.Keyring, Home: home}
 	return s, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/appdata"
+	"github.com/codextray/codextray/core/appserver"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/usage"
@@ -50,9 +51,14 @@ type Deps struct {
 	// Login runs the user's actions on the login; nil disables them.
 	Login LoginActions
 
-	// SignIn opens a terminal running `codex login`; when nil or when it
-	// fails, the command is shown with a Copy button instead.
+	// SignIn opens a terminal running `codex login`: the sign-in window's
+	// fallback; when nil or when it fails, the command is shown instead.
 	SignIn func() error
+
+	// Codex runs Codex's own sign-in and sign-out (codex app-server) for
+	// the sign-in window and "Sign out…"; nil: the window offers only the
+	// terminal.
+	Codex CodexAccount
 
 	// StartAtLogin reads and switches starting the app at login; nil hides
 	// the setting.
@@ -69,6 +75,12 @@ type Deps struct {
 	// Format writes times and windows in the user's locale; the zero
 	// Format is 24 h in local time.
 	Format view.Format
+}
+
+// CodexAccount signs Codex in and out through Codex itself (login.Service).
+type CodexAccount interface {
+	SignIn(ctx context.Context, flow appserver.Flow) (*appserver.SignIn, error)
+	SignOut(ctx context.Context) error
 }
 
 // Backend is what the views need from the backend (core/provider).
@@ -161,7 +173,7 @@ func New(deps Deps, role Role, prefs Prefs) *Controller {
 	c.state = view.State{
 		Now: c.now(), Format: deps.Format, ChosenModel: prefs.String(appdata.PrefDefaultModel),
 		SnoozedUntil: SnoozedUntil(prefs), NotificationsOn: prefs.BoolWithFallback(appdata.PrefNotifications, true),
-		HasBackend: deps.Backend != nil, HasLogin: deps.Login != nil,
+		HasBackend: deps.Backend != nil, HasLogin: deps.Login != nil, HasCodex: deps.Codex != nil,
 	}
 	return c
 }

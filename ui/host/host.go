@@ -31,6 +31,7 @@ const notifyLinger = 5 * time.Second
 // fields are used on the UI goroutine only.
 type Host struct {
 	app  fyne.App
+	ctx  context.Context // the process's: a sign-in ends with it
 	c    *control.Controller
 	chat chatwin.Deps
 	idle func() // no window is open and nothing is running: exit
@@ -38,6 +39,7 @@ type Host struct {
 	status   *statusWindow
 	settings *settingsWindow
 	signIn   *signInWindow
+	signOut  *signOutWindow
 	chatWin  *chatwin.Window // nil until first opened
 	chatUp   bool            // the chat is shown, or hidden mid-answer
 }
@@ -45,13 +47,21 @@ type Host struct {
 // New is the window host on the Fyne app a, with the services of deps
 // and the chat's own (history, images, streaming).
 func New(a fyne.App, deps control.Deps, chat chatwin.Deps) *Host {
-	h := &Host{app: a, c: control.New(deps, control.Host, a.Preferences()), chat: chat}
+	h := &Host{app: a, ctx: context.Background(), c: control.New(deps, control.Host, a.Preferences()), chat: chat}
+	if deps.Context != nil {
+		h.ctx = deps.Context
+	}
 	if deps.UsageMonitor != nil && h.chat.Usage == nil {
 		h.chat.Usage = h.c // the chat's redeem offer and streaming go to this host's monitor
 	}
 	h.status = &statusWindow{h: h}
 	h.settings = &settingsWindow{h: h}
-	h.signIn = &signInWindow{app: a, closed: h.windowClosed}
+	h.signIn = &signInWindow{h: h}
+	h.signOut = &signOutWindow{h: h}
+	if deps.Codex != nil {
+		// The chat's "Sign in again" opens the sign-in window too.
+		h.chat.SignIn = func() error { fyne.Do(h.signIn.open); return nil }
+	}
 	// One seam for every window: each new State reaches them on the UI
 	// goroutine; the chat takes it into its own state and draws at its pace.
 	h.c.AddView(func(v view.State) { fyne.Do(func() { h.show(v) }) })
@@ -83,6 +93,7 @@ func Run(deps control.Deps, chat chatwin.Deps, in io.Reader, out io.Writer) erro
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
+	h.ctx = ctx // a sign-in's app-server ends with the host
 	stopQuit := context.AfterFunc(parent, func() { fyne.Do(a.Quit) })
 	defer stopQuit()
 	served := make(chan struct{})
@@ -97,6 +108,7 @@ func Run(deps control.Deps, chat chatwin.Deps, in io.Reader, out io.Writer) erro
 	go func() { defer close(ran); h.c.Run(ctx, func(w view.Window) { fyne.Do(func() { h.Open(w) }) }) }()
 	a.Run()
 	cancel()
+	h.signIn.shutdown() // the context ended the sign-ins: wait for their app-servers
 	<-ran
 	return nil
 }
@@ -125,6 +137,8 @@ func (h *Host) Open(w view.Window) {
 		h.settings.open()
 	case view.SignIn:
 		h.signIn.open()
+	case view.SignOut:
+		h.signOut.open()
 	default:
 		h.openChat()
 	}
@@ -153,11 +167,9 @@ func (h *Host) show(v view.State) {
 	}
 }
 
-// onSignIn opens a terminal running `codex login`, or the window showing
-// the command when none can be opened.
-func (h *Host) onSignIn() {
-	h.c.SignIn(func() { fyne.Do(h.signIn.open) })
-}
+// onSignIn opens the sign-in window, which runs Codex's own sign-in and
+// keeps the terminal as its fallback; UI goroutine.
+func (h *Host) onSignIn() { h.signIn.open() }
 
 // chatHidden is called when the chat window was hidden and has no answer
 // streaming; UI goroutine.
@@ -169,7 +181,7 @@ func (h *Host) chatHidden() {
 // windowClosed ends the window host when no window is left open and the
 // chat streams nothing; UI goroutine.
 func (h *Host) windowClosed() {
-	if h.idle == nil || h.chatUp || h.status.win != nil || h.settings.win != nil || h.signIn.win != nil {
+	if h.idle == nil || h.chatUp || h.status.win != nil || h.settings.win != nil || h.signIn.busy() || h.signOut.win != nil {
 		return
 	}
 	h.idle()

@@ -61,7 +61,7 @@ func runTrayHelper(asHost bool) int {
 		fmt.Fprintln(os.Stderr, "tray helper:", err)
 		return 1
 	}
-	opts := control.Deps{Version: "test", Watch: svc.Watch, Backend: staticBackend{}}
+	opts := control.Deps{Version: "test", Watch: svc.Watch, Backend: staticBackend{}, Codex: svc}
 	if os.Getenv(trayUsageEnv) == "1" {
 		opts.UsageMonitor = testUsageMonitor(svc)
 	}

@@ -3,6 +3,7 @@ package tray
 import (
 	"fyne.io/fyne/v2"
 
+	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/usage"
 	"github.com/codextray/codextray/ui/usageview"
 	"github.com/codextray/codextray/ui/view"
@@ -16,6 +17,7 @@ type menuActions struct {
 	Refresh     func()
 	Restore     func()
 	SignIn      func()
+	SignOut     func()
 	Settings    func()
 	ChooseModel func(slug string)
 	Quit        func()
@@ -75,8 +77,11 @@ func trayMenu(v view.State, a menuActions) *fyne.Menu {
 		restore.Disabled = v.Busy != ""
 		items = append(items, restore)
 	}
+	items = append(items, fyne.NewMenuItem("Sign in again…", a.SignIn))
+	if v.HasCodex && v.HaveStatus && v.Status.State != auth.StateLoggedOut {
+		items = append(items, fyne.NewMenuItem("Sign out…", a.SignOut))
+	}
 	items = append(items,
-		fyne.NewMenuItem("Sign in again…", a.SignIn),
 		fyne.NewMenuItem("Settings…", a.Settings),
 		fyne.NewMenuItemSeparator(),
 	)

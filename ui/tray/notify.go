@@ -18,10 +18,17 @@ type notifier struct {
 	prefs control.Prefs
 	send  func(*fyne.Notification)
 	now   func() time.Time
+	// sendSignIn, when set, sends a notification that asks for a new
+	// sign-in with a "Sign in…" button opening the sign-in window; false
+	// when it could not, and send is used instead.
+	sendSignIn func(*fyne.Notification) bool
 
 	mu   sync.Mutex
 	have bool
 	last string // the last key seen; see noteKey
+	// login names the last login seen (who, and its token's expiry), to
+	// tell a new sign-in from the same login seen again.
+	login string
 }
 
 // noteKey is the state as far as notifications care: an expired token
@@ -50,7 +57,14 @@ func (n *notifier) observe(st auth.Status, refreshFailed bool) {
 	n.mu.Lock()
 	prev, had := n.last, n.have
 	n.last, n.have = key, true
+	signedIn, took := n.signedInFromWindow(st)
 	n.mu.Unlock()
+	if took {
+		if signedIn != nil {
+			n.send(signedIn)
+		}
+		return
+	}
 	if had && prev == key {
 		return
 	}
@@ -59,6 +73,9 @@ func (n *notifier) observe(st auth.Status, refreshFailed bool) {
 		return
 	}
 	if reminder && n.now().Before(control.SnoozedUntil(n.prefs)) {
+		return
+	}
+	if badKey(key) && n.sendSignIn != nil && n.sendSignIn(note) {
 		return
 	}
 	n.send(note)

@@ -59,6 +59,11 @@ func Run(deps control.Deps) error {
 			host.Notify(winhost.Notice{Title: n.Title, Body: n.Content})
 		}
 	}}
+	notes.sendSignIn = func(n *fyne.Notification) bool {
+		err := platform.NotifyAction(ctx, appdata.AppID, n.Title, n.Content, assets.AppIcon.Content(), "Sign in…",
+			func() { q.do(func() { host.Open(view.SignIn.String()) }) })
+		return err == nil
+	}
 	c.OnStatus = notes.observe
 	// The usage monitor decided these (thresholds, resets, credit expiry),
 	// with the switch, the mutes and the snooze already applied.
@@ -117,7 +122,9 @@ func menuActionsOf(c *control.Controller, q *uiQueue, open func(view.Window), qu
 	return menuActions{
 		OpenChat: func() { open(view.Chat) }, Status: func() { open(view.Status) },
 		Refresh: c.Refresh, Restore: c.Restore,
-		SignIn:   func() { c.SignIn(func() { q.do(func() { open(view.SignIn) }) }) },
+		// The sign-in window runs Codex's own sign-in; the terminal is its
+		// fallback.
+		SignIn: func() { open(view.SignIn) }, SignOut: func() { open(view.SignOut) },
 		Settings: func() { open(view.Settings) }, ChooseModel: c.ChooseModel, Quit: quit,
 	}
 }

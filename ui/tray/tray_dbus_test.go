@@ -145,7 +145,11 @@ func TestTrayOverDBus(t *testing.T) {
 }
 
 // notification is one Notify call received on the bus.
-type notification struct{ Summary, Body string }
+type notification struct {
+	Summary, Body string
+	Actions       []string
+	ID            uint32
+}
 
 // notificationServer owns org.freedesktop.Notifications on the test bus and
 // records every Notify call.
@@ -156,12 +160,14 @@ type notificationServer struct {
 
 func (s *notificationServer) Notify(app string, replaces uint32, icon, summary, body string,
 	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	s.got <- notification{summary, body}
 	s.id++
+	s.got <- notification{summary, body, actions, s.id}
 	return s.id, nil
 }
 
-func (s *notificationServer) GetCapabilities() ([]string, *dbus.Error) { return []string{"body"}, nil }
+func (s *notificationServer) GetCapabilities() ([]string, *dbus.Error) {
+	return []string{"body", "actions"}, nil
+}
 
 func (s *notificationServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
 	return "codextray-test", "codextray", "1", "1.2", nil

@@ -34,6 +34,7 @@ type State struct {
 	StartAtLogin    *bool // nil until read
 	HasBackend      bool
 	HasLogin        bool
+	HasCodex        bool // Codex's own sign-in and sign-out can run (control.Deps.Codex)
 }
 
 // SignedIn reports whether the login can be used (a token or an API key).

@@ -10,13 +10,15 @@ const (
 	Status
 	// Settings edits the user's settings.
 	Settings
-	// SignIn shows the sign-in command when no terminal could be opened.
+	// SignIn runs Codex's own sign-in (codex app-server).
 	SignIn
+	// SignOut asks, then signs Codex out through Codex.
+	SignOut
 )
 
 // windowNames are the names on the wire: `--open NAME`, the instance
 // socket and the window host's requests.
-var windowNames = [...]string{Chat: "chat", Status: "status", Settings: "settings", SignIn: "signin"}
+var windowNames = [...]string{Chat: "chat", Status: "status", Settings: "settings", SignIn: "signin", SignOut: "signout"}
 
 // String is the window's name on the wire.
 func (w Window) String() string {
