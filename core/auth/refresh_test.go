@@ -937,7 +937,11 @@ func TestRefreshHoldsCodexLocksWithinBudget(t *testing.T) {
 	if !errors.As(o.err, &re) || re.Message != msgRefreshUnanswered {
 		t.Errorf("Refresh: %s, want %q", errText(o.err), msgRefreshUnanswered)
 	}
-	if held > budget+400*time.Millisecond {
+	// held counts from before the refresh started, so it carries the
+	// start-up and the read settle too; the slack absorbs a loaded machine
+	// while staying far under the default client's 10 s wait for headers,
+	// which a refresh that ignored the budget would sit out.
+	if held > budget+3*time.Second {
 		t.Errorf("Codex's lock was free only after %v; the budget is %v", held.Round(time.Millisecond), budget)
 	}
 	if c := f.srv.Counts(); c.Calls != 1 {
