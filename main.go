@@ -21,6 +21,7 @@ import (
 	"github.com/codextray/codextray/core/instance"
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/platform"
+	_ "github.com/codextray/codextray/internal/fynelocale" // before Fyne reads the locale: no "Fyne error" lines on stderr
 	"github.com/codextray/codextray/ui"
 )
 
