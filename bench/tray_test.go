@@ -43,17 +43,17 @@ func newTraySession(b *testing.B) *traySession {
 	b.Helper()
 	bin := appBinary(b)
 	if os.Getenv("DISPLAY") == "" {
-		b.Skip("DISPLAY is not set: run under packaging/linux/test-session.sh (make bench)")
+		b.Fatal("DISPLAY is not set: run under packaging/linux/test-session.sh (make bench)")
 	}
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		b.Skipf("no session bus (%v): run under packaging/linux/test-session.sh (make bench)", err)
+		b.Fatalf("no session bus (%v): run under packaging/linux/test-session.sh (make bench)", err)
 	}
 	b.Cleanup(func() { conn.Close() })
 	if !hasOwner(b, conn, watcherName) {
 		w, err := exec.LookPath("status-notifier-watcher")
 		if err != nil {
-			b.Skip("status-notifier-watcher not installed (make deps-test)")
+			b.Fatal("status-notifier-watcher is missing (make deps-test installs it)")
 		}
 		startHelper(b, exec.Command(w))
 		waitUntil(b, 10*time.Second, "the StatusNotifierWatcher", func() bool { return hasOwner(b, conn, watcherName) })
