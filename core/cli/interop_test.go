@@ -44,6 +44,20 @@ var (
 // is a real part these tests need: without it they fail, saying why.
 func realCodex(t *testing.T) string {
 	t.Helper()
+	findRealCodex()
+	if realCodexErr != nil {
+		t.Fatalf("the real Codex CLI is missing (make test installs it; or set CODEXTRAY_REAL_CODEX to a codex binary): %v", realCodexErr)
+	}
+	return realCodexPath
+}
+
+// mustRealCodex is realCodex (which now fails, never skips, for every test).
+func mustRealCodex(t *testing.T) string {
+	t.Helper()
+	return realCodex(t)
+}
+
+func findRealCodex() {
 	realCodexOnce.Do(func() {
 		if p := os.Getenv("CODEXTRAY_REAL_CODEX"); p != "" {
 			if _, err := os.Stat(p); err != nil {
@@ -73,10 +87,6 @@ func realCodex(t *testing.T) string {
 			realCodexErr = fmt.Errorf("%s printed no path", script)
 		}
 	})
-	if realCodexErr != nil {
-		t.Fatalf("the real Codex CLI is missing (make test installs it; or set CODEXTRAY_REAL_CODEX to a codex binary): %v", realCodexErr)
-	}
-	return realCodexPath
 }
 
 // repoRoot is the nearest directory above the working directory with a go.mod.
