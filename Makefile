@@ -4,14 +4,23 @@
 GO        ?= go
 TAGS      ?= migrated_fynedo
 BIN       ?= bin/codextray
-# The real Codex CLI is installed from npm by the shared tool beside the repo.
-REAL_CODEX_SH ?= $(CURDIR)/../shared/tools/real-codex.sh
+# The real Codex CLI (a real part of the tests) is installed from npm, at the
+# version the script pins, into .cache/codex.
+REAL_CODEX_SH ?= $(CURDIR)/packaging/linux/real-codex.sh
 REAL_CODEX_DIR ?= $(CURDIR)/.cache/codex
 TEST_SESSION = packaging/linux/test-session.sh
 # The commit `codextray version` prints (Go's own VCS stamp may be off, as
 # with GOFLAGS=-buildvcs=false).
 COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS  ?= -X github.com/codextray/codextray/core/cli.commit=$(COMMIT)
+
+# The Go toolchain: go.mod's `toolchain` line names a patched Go release
+# (govulncheck checks the standard library too, and the binaries ship it).
+# GOTOOLCHAIN=auto makes the go command honour that line even where the
+# system's default is GOTOOLCHAIN=local: an older local Go fetches that
+# release once from the Go module proxy into the module cache; a newer one is
+# used as it is.
+export GOTOOLCHAIN := auto
 
 TRAY_STATES = valid expiring expired relogin error apikey
 ICON_SIZES  = 256 128 64 32 16
@@ -35,19 +44,66 @@ run: deps-run build
 
 # Tests run inside a throwaway session: D-Bus, an unlocked gnome-keyring and
 # Xvfb (see test-session.sh). CODEXTRAY_REAL_CODEX is the real Codex binary.
-test: deps-test packages-for-test
-	@codex=$$(bash "$(REAL_CODEX_SH)" "$(REAL_CODEX_DIR)") || { echo "make test: cannot install the real Codex CLI" >&2; exit 1; }; \
+# `make lint` runs first: a vet, staticcheck or govulncheck finding fails the
+# run before the (long) tests.
+test: deps-test lint packages-for-test
+	@codex=$$(bash "$(REAL_CODEX_SH)" "$(REAL_CODEX_DIR)") || { echo "make test: cannot install the real Codex CLI (see the line above)" >&2; exit 1; }; \
 	echo "make test: real Codex CLI at $$codex"; \
-	CODEXTRAY_REAL_CODEX="$$codex" $(TEST_SESSION) sh -c '$(GO) vet -tags $(TAGS) ./... && $(GO) test -race -tags $(TAGS) ./...'
+	CODEXTRAY_REAL_CODEX="$$codex" $(TEST_SESSION) $(GO) test -race -tags $(TAGS) ./...
 
-lint:
-	$(GO) vet -tags $(TAGS) ./...
-	cd bench && $(GO) vet -tags $(TAGS) ./...
-	@if command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest; then \
-		PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck -tags $(TAGS) ./...; \
-	else \
-		echo "make lint: staticcheck could not be installed; skipped"; \
-	fi
+# --- Lint and vulnerability gate (make lint; part of make test) ------------
+# go vet, staticcheck and govulncheck over the app's module and bench/ (its
+# own module). The tools are pinned and installed by this Makefile into
+# .cache/tools (GOBIN), one folder per version, so a bump reinstalls:
+# staticcheck v0.8.2 is release 2026.2.2, the newest on the module proxy, and
+# understands Go 1.26; govulncheck v1.9.0 likewise.
+#
+# govulncheck's database: vuln.go.dev cannot be reached from every machine
+# that runs the tests (CI's network has only the package registries), so the
+# database is built locally from golang.org/x/vulndb, the Go module that holds
+# the Go vulnerability database's reports as OSV files (data/osv): the go
+# command downloads it from the module proxy, and the database team's own
+# tool, cmd/indexdb from that module, writes the v1 database that
+# `govulncheck -db file://...` reads. VULNDB_VERSION pins the snapshot, so a
+# run is reproducible; bump it (go list -m golang.org/x/vulndb@latest) to
+# learn of newer vulnerabilities.
+STATICCHECK_VERSION ?= v0.8.2
+GOVULNCHECK_VERSION ?= v1.9.0
+VULNDB_VERSION      ?= v0.0.0-20261105234957-e22db6528018
+TOOLS_DIR   = $(CURDIR)/.cache/tools
+STATICCHECK = $(TOOLS_DIR)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+GOVULNCHECK = $(TOOLS_DIR)/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
+INDEXDB     = $(TOOLS_DIR)/indexdb-$(VULNDB_VERSION)/indexdb
+VULNDB      = $(CURDIR)/.cache/vulndb-$(VULNDB_VERSION)
+LINT_MODULES = . bench
+
+$(STATICCHECK):
+	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(GOVULNCHECK):
+	GOBIN=$(dir $@) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+$(INDEXDB):
+	GOBIN=$(dir $@) $(GO) install golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION)
+
+# `go mod download` runs outside this module (cd /) so it leaves go.sum alone.
+$(VULNDB)/index/db.json: | $(INDEXDB)
+	@src=$$(cd / && $(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	[ -d "$$src/data/osv" ] || { echo "make lint: golang.org/x/vulndb@$(VULNDB_VERSION) could not be downloaded or has no data/osv" >&2; exit 1; }; \
+	echo "make lint: building the vulnerability database from golang.org/x/vulndb@$(VULNDB_VERSION)"; \
+	rm -rf "$(VULNDB).tmp" && "$(INDEXDB)" -vulns "$$src/data/osv" -out "$(VULNDB).tmp" && \
+	rm -rf "$(VULNDB)" && mv "$(VULNDB).tmp" "$(VULNDB)"
+
+# Every check runs even after one fails; the last line names those that did.
+lint: $(STATICCHECK) $(GOVULNCHECK) $(VULNDB)/index/db.json
+	@failed=""; for mod in $(LINT_MODULES); do \
+		echo "make lint: go vet, staticcheck $(STATICCHECK_VERSION), govulncheck $(GOVULNCHECK_VERSION) in module $$mod"; \
+		(cd $$mod && $(GO) vet -tags $(TAGS) ./...) || failed="$$failed go-vet:$$mod"; \
+		(cd $$mod && "$(STATICCHECK)" -tags $(TAGS) ./...) || failed="$$failed staticcheck:$$mod"; \
+		(cd $$mod && "$(GOVULNCHECK)" -db "file://$(VULNDB)" -tags $(TAGS) ./...) || failed="$$failed govulncheck:$$mod"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make lint: FAILED:$$failed (the findings are above)" >&2; exit 1; fi; \
+	echo "make lint: no findings"
 
 # Figures side by side with peers (issue 9): bench/ is its own module so the
 # peers' code (openai-go) is never the app's dependency. The built app runs
@@ -98,10 +154,9 @@ $(PACKAGE_DIR)/SHA256SUMS: $(PACKAGE_INPUTS) | $(FYNE)
 package-macos: | $(FYNE)
 	packaging/macos/package.sh $(PACKAGE_DIR) $(FYNE)
 
-# With CI=true or CODEXTRAY_TEST_PACKAGING=1, `make test` builds the packages
-# before the tests, once, outside go test's timeout; packaging/packaging_test.go
-# checks them (its own `make package` then finds them up to date).
+# `make test` builds the packages before the tests, once, outside go test's
+# timeout; packaging/packaging_test.go checks them (its own `make package`
+# then finds them up to date). Every run does, not only CI's: a test that
+# cannot have what it checks fails, it does not skip.
 packages-for-test:
-	@if [ "$${CI:-}" = true ] || [ "$${CODEXTRAY_TEST_PACKAGING:-}" = 1 ]; then \
-		$(MAKE) --no-print-directory package; \
-	fi
+	@$(MAKE) --no-print-directory package

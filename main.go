@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/codextray/codextray/core/cli"
+	_ "github.com/codextray/codextray/internal/fynelocale" // before Fyne reads the locale: no "Fyne error" lines on stderr
 	"github.com/codextray/codextray/ui/view"
 )
 

@@ -21,7 +21,7 @@ func appBinary(b *testing.B) string {
 		b.Fatal(err)
 	}
 	if _, err := os.Stat(p); err != nil {
-		b.Skipf("no app binary at %s: run make build (or make bench)", p)
+		b.Fatalf("no app binary at %s: run make build (or make bench)", p)
 	}
 	return p
 }

@@ -43,17 +43,17 @@ func newTraySession(b *testing.B) *traySession {
 	b.Helper()
 	bin := appBinary(b)
 	if os.Getenv("DISPLAY") == "" {
-		b.Skip("DISPLAY is not set: run under packaging/linux/test-session.sh (make bench)")
+		b.Fatal("DISPLAY is not set: run under packaging/linux/test-session.sh (make bench)")
 	}
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		b.Skipf("no session bus (%v): run under packaging/linux/test-session.sh (make bench)", err)
+		b.Fatalf("no session bus (%v): run under packaging/linux/test-session.sh (make bench)", err)
 	}
 	b.Cleanup(func() { conn.Close() })
 	if !hasOwner(b, conn, watcherName) {
 		w, err := exec.LookPath("status-notifier-watcher")
 		if err != nil {
-			b.Skip("status-notifier-watcher not installed (make deps-test)")
+			b.Fatal("status-notifier-watcher is missing (make deps-test installs it)")
 		}
 		startHelper(b, exec.Command(w))
 		waitUntil(b, 10*time.Second, "the StatusNotifierWatcher", func() bool { return hasOwner(b, conn, watcherName) })
@@ -68,11 +68,7 @@ func newTraySession(b *testing.B) *traySession {
 	}
 
 	backend := pt.New(b, "")
-	if models, err := os.ReadFile(fixture("models.json")); err == nil {
-		backend.SetModels(models, `"bench-1"`)
-	} else {
-		b.Logf("no models fixture (%v): the fake backend lists no models", err)
-	}
+	backend.SetModels(pt.Fixture(b, "models.json"), `"bench-1"`)
 	backend.SetUsage([]byte(`{"plan_type":"plus","rate_limit":{"allowed":true,"limit_reached":false,`+
 		`"primary_window":{"used_percent":42,"limit_window_seconds":18000,"reset_after_seconds":3600,"reset_at":1900000000},`+
 		`"secondary_window":{"used_percent":7,"limit_window_seconds":604800,"reset_after_seconds":86400,"reset_at":1900500000}}}`), nil)
@@ -88,15 +84,6 @@ func newTraySession(b *testing.B) *traySession {
 		"XDG_CONFIG_HOME="+filepath.Join(data, "config"), "XDG_DATA_HOME="+filepath.Join(data, "data"),
 		"XDG_CACHE_HOME="+filepath.Join(data, "cache"))
 	return &traySession{conn: conn, bin: bin, env: env}
-}
-
-// fixture is a file of $CODEXTRAY_FIXTURES, else of ../shared/fixtures/codex
-// beside the repository.
-func fixture(name string) string {
-	if d := os.Getenv("CODEXTRAY_FIXTURES"); d != "" {
-		return filepath.Join(d, name)
-	}
-	return filepath.Join("..", "..", "shared", "fixtures", "codex", name)
 }
 
 // app is one running codextray.

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,7 +146,7 @@ type heldLock struct {
 func holdLock(t *testing.T, path string) *heldLock {
 	t.Helper()
 	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("util-linux flock is not installed")
+		t.Fatal("the flock command is missing: the test holds Codex's lock from another process with it (Debian: util-linux)")
 	}
 	cmd := exec.Command("flock", "-x", path, "sh", "-c", "echo locked; exec cat >/dev/null")
 	stdin, err := cmd.StdinPipe()
@@ -201,7 +202,10 @@ func flockState(t *testing.T, path string) (holds, waits bool) {
 	ino := fi.Sys().(*syscall.Stat_t).Ino
 	raw, err := os.ReadFile("/proc/locks")
 	if err != nil {
-		t.Skipf("/proc/locks is not readable: %v", err)
+		if runtime.GOOS != "linux" {
+			t.Skipf("reads the kernel's lock table from /proc/locks, which %s does not have", runtime.GOOS)
+		}
+		t.Fatalf("/proc/locks is not readable: %v", err)
 	}
 	pid := strconv.Itoa(os.Getpid())
 	suffix := ":" + strconv.FormatUint(ino, 10)

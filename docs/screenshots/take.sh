@@ -27,7 +27,7 @@ json.dump(doc, open(sys.argv[1] + "/codex/auth.json", "w"), indent=2)
 PY
 python3 - "$tmp/port" <<'PY' &
 import http.server, json, sys, time
-models = open("../shared/fixtures/codex/models.json", "rb").read()
+models = open("testdata/codex/models.json", "rb").read()
 now = int(time.time())
 usage = json.dumps({"plan_type": "plus", "rate_limit": {"allowed": True, "limit_reached": False,
     "primary_window": {"used_percent": 42, "limit_window_seconds": 18000, "reset_at": now + 3*3600 + 25*60},

@@ -13,9 +13,11 @@ run_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 
 # The tests start real parts: an X server, a session bus, a Secret Service,
 # a StatusNotifier watcher and tray host, and the Codex CLI from npm.
+# (util-linux's flock and desktop-file-utils' desktop-file-validate are used by
+# core/auth's and core/autostart's tests.)
 test_pkgs=(xvfb x11-utils xdotool xclip imagemagick librsvg2-bin dbus dbus-x11
 	gnome-keyring libsecret-tools haskell-status-notifier-item-utils
-	haskell-gtk-sni-tray-utils libglib2.0-bin nodejs npm)
+	haskell-gtk-sni-tray-utils libglib2.0-bin nodejs npm util-linux desktop-file-utils)
 
 # make package: the Windows cross-compiler, dpkg-deb and dpkg-shlibdeps, xz,
 # and the validators its test runs on the installed files.

@@ -118,11 +118,11 @@ func newTrayEnv(t *testing.T) *trayEnv {
 		t.Skip("starts the app on a private bus; skipped with -short")
 	}
 	if os.Getenv("DISPLAY") == "" {
-		t.Skip("DISPLAY is not set; run under packaging/linux/test-session.sh (make test)")
+		t.Fatal("needs an X display (DISPLAY is not set): run under packaging/linux/test-session.sh (make test)")
 	}
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		t.Skipf("no D-Bus session bus (%v); run under packaging/linux/test-session.sh (make test)", err)
+		t.Fatalf("needs a D-Bus session bus (%v): run under packaging/linux/test-session.sh (make test)", err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	return &trayEnv{conn: conn, codexHome: t.TempDir(), configHome: t.TempDir(), raceLog: filepath.Join(t.TempDir(), "race")}
@@ -169,10 +169,10 @@ func (e *trayEnv) startWatcher(t *testing.T) {
 	t.Helper()
 	watcherBin, err := exec.LookPath("status-notifier-watcher")
 	if err != nil {
-		t.Skip("status-notifier-watcher not installed (Debian: haskell-status-notifier-item-utils); run make test")
+		t.Fatal("status-notifier-watcher is missing (Debian: haskell-status-notifier-item-utils; packaging/linux/build-deps.sh test installs it)")
 	}
 	if hasOwner(t, e.conn, watcherName) {
-		t.Skip("this bus already has a StatusNotifierWatcher (a real desktop?); run under packaging/linux/test-session.sh")
+		t.Fatal("this bus already has a StatusNotifierWatcher (a real desktop's?): the test needs a bus of its own; run under packaging/linux/test-session.sh")
 	}
 	startProcess(t, exec.Command(watcherBin))
 	waitFor(t, "the StatusNotifierWatcher on the bus", func() bool { return hasOwner(t, e.conn, watcherName) })

@@ -22,7 +22,6 @@ import (
 // the same metric of peer (or with a fixed peer figure).
 type figure struct {
 	name, bench, metric, unit string
-	scale                     float64 // multiplies the metric; default 1
 	peer, peerName            string  // benchmark of the peer, and its name
 	peerValue                 float64 // a fixed peer figure instead of peer
 	target                    string  // "ratio>=1.5", "ratio<=0.5", "value<150"

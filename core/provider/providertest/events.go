@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -109,31 +110,23 @@ func Stream(text string, u Usage) string {
 	return SSE(events...)
 }
 
-// FixtureDir is ../shared/fixtures/codex beside the repository (or
-// $CODEXTRAY_FIXTURES); the test is skipped when it is not there.
+// FixtureDir is the repository's testdata/codex folder: the Codex fixtures
+// with their provenance (testdata/codex/PROVENANCE.md). It is found from this
+// source file's own path, so it is the same for every package's tests and for
+// bench/ (its own module, which uses this package through a replace). A
+// missing folder fails the test: the fixtures are part of the repository.
 func FixtureDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("CODEXTRAY_FIXTURES"); d != "" {
-		return d
+	_, src, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(src) {
+		t.Fatalf("providertest: cannot locate testdata/codex from its own source path %q (built with -trimpath?)", src)
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	// src is <repo>/core/provider/providertest/events.go.
+	d := filepath.Join(filepath.Dir(src), "..", "..", "..", "testdata", "codex")
+	if _, err := os.Stat(filepath.Join(d, "PROVENANCE.md")); err != nil {
+		t.Fatalf("the Codex fixtures are missing: %v (they belong in the repository's testdata/codex)", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(dir, "..", "shared", "fixtures", "codex")
-			if _, err := os.Stat(d); err != nil {
-				t.Skipf("fixtures not found at %s", d)
-			}
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("fixtures not found: no go.mod above the test")
-		}
-		dir = parent
-	}
+	return d
 }
 
 // Fixture reads a fixture file.
@@ -141,7 +134,7 @@ func Fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(FixtureDir(t), name))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Codex fixture %s is missing or unreadable: %v", name, err)
 	}
 	return b
 }

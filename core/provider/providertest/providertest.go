@@ -1,8 +1,8 @@
 // Package providertest is a fake ChatGPT backend and OpenAI API for tests
 // and benchmarks: an httptest server on 127.0.0.1 that checks every request
 // the way the real backend would (codex-protocol.md §4) and replays queued
-// answers, built from the helpers here or from the fixtures in
-// ../shared/fixtures/codex/.
+// answers, built from the helpers here or from the Codex fixtures in the
+// repository's testdata/codex/.
 package providertest
 
 import (

@@ -140,11 +140,11 @@ func runHelper() {
 func need(t *testing.T, cmds ...string) {
 	t.Helper()
 	if os.Getenv("DISPLAY") == "" {
-		t.Skip("no DISPLAY: run under packaging/linux/test-session.sh (make test)")
+		t.Fatal("needs an X display (DISPLAY is not set): run under packaging/linux/test-session.sh (make test)")
 	}
 	for _, c := range cmds {
 		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("%s not installed (packaging/linux/build-deps.sh test)", c)
+			t.Fatalf("%s is missing (packaging/linux/build-deps.sh test installs it)", c)
 		}
 	}
 }
