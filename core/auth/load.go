@@ -173,7 +173,7 @@ func ReadAuthFile(path string) (*Document, error) {
 func readAuthFile(path string, marks readMarks) (*Document, error) {
 	var f *os.File
 	var err error
-	marks.around('o', func() { f, err = os.Open(path) })
+	marks.around('o', func() { f, err = openAuthFile(path) })
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
