@@ -28,25 +28,33 @@ func (s *winSession) holdLocks(whole bool, names ...string) (release func()) {
 	for _, n := range names {
 		args = append(args, s.home+`\`+n)
 	}
-	stdin, release0 := io.Pipe()
+	return s.hold("locked", "released", args...)
+}
+
+// hold starts the Windows helper with args and returns once it prints
+// ready; release ends its standard input and waits for it to print done
+// and exit.
+func (s *winSession) hold(ready, done string, args ...string) (release func()) {
+	s.t.Helper()
+	stdin, endInput := io.Pipe()
 	cmd, lines := s.start(stdin, s.w.helper, args...)
 	select {
 	case l := <-lines:
-		if l != "locked" {
-			s.t.Fatalf("helper lock said %q", l)
+		if l != ready {
+			s.t.Fatalf("helper %s said %q", args[0], l)
 		}
 	case <-time.After(60 * time.Second):
-		s.t.Fatal("helper lock: no answer within 60 s")
+		s.t.Fatalf("helper %s: no answer within 60 s", args[0])
 	}
-	done := false
+	released := false
 	release = func() {
-		if done {
+		if released {
 			return
 		}
-		done = true
-		release0.Close()
-		if l := <-lines; l != "released" {
-			s.t.Errorf("helper lock said %q on release", l)
+		released = true
+		endInput.Close()
+		if l := <-lines; l != done {
+			s.t.Errorf("helper %s said %q on release", args[0], l)
 		}
 		_ = cmd.Wait()
 	}
@@ -189,4 +197,46 @@ func TestWineLockTimeout(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(s.homeUnix, ".auth-*")); len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
 	}
+}
+
+// TestWineRefreshOverOpenFile: Windows refuses to rename over a file that
+// another program has open. A refresh that cannot replace auth.json keeps
+// the new tokens (the old refresh token is spent) and fails; the next one
+// writes them without a second POST.
+func TestWineRefreshOverOpenFile(t *testing.T) {
+	w := useWine(t)
+	const rt = "rt_wine_open_0001"
+	srv := authtest.NewTokenServer(t, rt)
+	s := w.session(t, "CODEX_REFRESH_TOKEN_URL_OVERRIDE="+srv.TokenURL())
+	s.writeAuth(authtest.Login{Expires: time.Now().Add(2 * time.Minute).Truncate(time.Second), RefreshToken: rt}.Document())
+	before, err := os.ReadFile(filepath.Join(s.homeUnix, "auth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := s.readAuth()
+
+	release := s.hold("open", "closed", "open", s.home+`\auth.json`)
+	out, errs, code := s.codextray("refresh")
+	if code != 1 || !strings.Contains(errs, "kept the new tokens") {
+		t.Errorf("refresh with auth.json open elsewhere: exit %d\n%s%s", code, out, errs)
+	}
+	if after, _ := os.ReadFile(filepath.Join(s.homeUnix, "auth.json")); !bytes.Equal(after, before) {
+		t.Error("auth.json changed although the rename failed")
+	}
+	release()
+
+	out2, errs2, code := s.codextray("refresh")
+	if code != 0 || !strings.HasPrefix(out2, "Finished a refresh that an earlier run could not write") {
+		t.Errorf("refresh after the file was closed: exit %d\n%s%s", code, out2, errs2)
+	}
+	if c := srv.Counts(); c.Calls != 1 || c.Reused != 0 {
+		t.Errorf("token server: %s, want one refresh", c)
+	}
+	if doc := s.readAuth(); doc.Tokens.RefreshToken.Reveal() != srv.Current() {
+		t.Error("auth.json does not hold the refreshed login")
+	}
+	if left, _ := filepath.Glob(filepath.Join(s.homeUnix, ".auth-*")); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	noSecrets(t, "refresh", out+errs+out2+errs2, append(srv.Secrets(), tokenSecrets(old)...)...)
 }

@@ -9,6 +9,9 @@
 //	                               -whole, as Rust's File::lock does (every
 //	                               byte); print "locked", hold the locks until
 //	                               stdin ends, print "released"
+//	helper open FILE               open FILE for reading as a Go program does
+//	                               (no FILE_SHARE_DELETE), print "open", keep
+//	                               it open until stdin ends, print "closed"
 //	helper autostart enable EXE|disable|enabled
 //	                               core/autostart's Enable, Disable, Enabled
 //	helper keychain clear          delete every Credential Manager entry of
@@ -41,11 +44,24 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: helper lock [-whole] FILE... | autostart enable EXE|disable|enabled | keychain clear|sizes USER...")
+		return fmt.Errorf("usage: helper lock [-whole] FILE... | open FILE | autostart enable EXE|disable|enabled | keychain clear|sizes USER...")
 	}
 	switch args[0] {
 	case "lock":
 		return lock(args[1:])
+	case "open":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: helper open FILE")
+		}
+		f, err := os.Open(args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Println("open")
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		f.Close()
+		fmt.Println("closed")
+		return nil
 	case "autostart":
 		return autostartCmd(args[1:])
 	case "keychain":
