@@ -1,12 +1,21 @@
 package packaging
 
 import (
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/codextray/codextray/core/auth/authtest"
 	"github.com/codextray/codextray/core/autostart"
 )
 
@@ -134,4 +143,111 @@ func shownWindows(display string) ([]xWindow, error) {
 		shown = append(shown, win)
 	}
 	return shown, nil
+}
+
+// TestWineTray: codextray.exe without a command starts the tray app, whose
+// icon shows in Wine's notification area ("Wine System Tray", the window
+// Wine draws when the X display has no tray of its own), with the green
+// check of a valid login and no console window. The screenshot is kept as
+// bin/wine/tray.png.
+func TestWineTray(t *testing.T) {
+	w := useWine(t)
+	s := w.session(t)
+	s.writeAuth(authtest.Login{Expires: time.Now().Add(48 * time.Hour)}.Document())
+	before, err := shownWindows(w.display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, win := range before {
+		if win.title == wineTrayTitle {
+			t.Fatalf("%q is shown before the app starts", wineTrayTitle)
+		}
+	}
+
+	_, output := s.start(nil, w.exe)
+	ended := func() bool { // the output ends with the program
+		select {
+		case _, ok := <-output:
+			return !ok
+		default:
+			return false
+		}
+	}
+	var shown []xWindow
+	var found *xWindow
+	deadline := time.Now().Add(90 * time.Second)
+	for found == nil {
+		if ended() {
+			t.Fatal("codextray.exe ended")
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q window within 90 s; shown: %v", wineTrayTitle, shown)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if shown, err = shownWindows(w.display); err != nil {
+			t.Fatal(err)
+		}
+		for i := range shown {
+			if shown[i].title == wineTrayTitle {
+				found = &shown[i]
+			}
+		}
+	}
+
+	// The icon is drawn once it is in the notification area: poll the
+	// screenshot until its green check is there.
+	shot := filepath.Join(repoRoot(t), "bin", "wine", "tray.png")
+	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var green int
+	for green < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the notification area shows no green check (%d green pixels); see %s", green, shot)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cmd := exec.Command("import", "-display", w.display, "-window", "root", shot)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("import: %v\n%s", err, out)
+		}
+		green = greenPixels(t, shot, image.Rect(found.x, found.y, found.x+found.w, found.y+found.h))
+	}
+	t.Logf("screenshot of the notification area: %s", shot)
+
+	// Nothing else of the app is shown: no console, no window.
+	for _, win := range shown {
+		if win.title != wineTrayTitle && !slices.ContainsFunc(before, func(b xWindow) bool { return b.id == win.id }) {
+			t.Errorf("the GUI start shows a window %q (%dx%d) besides the notification area", win.title, win.w, win.h)
+		}
+	}
+}
+
+// wineTrayTitle is the title of the window in which Wine shows the
+// notification area when the X display has no tray (XEMBED) of its own.
+const wineTrayTitle = "Wine System Tray"
+
+// greenPixels counts the clearly green pixels of the PNG at path inside r:
+// the check of the "valid" tray icon.
+func greenPixels(t *testing.T, path string, r image.Rectangle) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if int(c.G) > int(c.R)+60 && int(c.G) > int(c.B)+30 {
+				n++
+			}
+		}
+	}
+	return n
 }
