@@ -113,15 +113,20 @@ func TestWineStatus(t *testing.T) {
 // TestWineRefreshRace: two `codextray refresh` at once on a login about
 // to expire: Codex's locks (LockFileEx under Windows) let exactly one POST
 // the refresh token; the other adopts its login. auth.json is replaced
-// through the Windows rename, and the mirror follows.
+// through the Windows rename, and the mirror follows. The helper holds
+// auth.lock until both have read the login and wait at the lock, so that
+// they truly race.
 func TestWineRefreshRace(t *testing.T) {
 	w := useWine(t)
 	const rt = "rt_wine_race_0001"
 	srv := authtest.NewTokenServer(t, rt)
+	srv.TTL = 72 * time.Hour // valid, not expiring, after the refresh
 	s := w.session(t, "CODEX_REFRESH_TOKEN_URL_OVERRIDE="+srv.TokenURL())
 	s.writeAuth(authtest.Login{Expires: time.Now().Add(2 * time.Minute).Truncate(time.Second), RefreshToken: rt}.Document())
 	old := s.readAuth()
 
+	release := s.holdLocks(false, "auth.lock")
+	opened := openings(t, filepath.Join(s.homeUnix, "auth.lock"))
 	type result struct {
 		out, errs string
 		code      int
@@ -134,6 +139,16 @@ func TestWineRefreshRace(t *testing.T) {
 			r.out, r.errs, r.code = s.codextray("refresh")
 		})
 	}
+	for range results {
+		select {
+		case <-opened:
+		case <-time.After(90 * time.Second):
+			release()
+			wg.Wait()
+			t.Fatalf("the refreshes did not both reach auth.lock within 90 s: %+v", results)
+		}
+	}
+	release()
 	wg.Wait()
 	secrets := append(srv.Secrets(), tokenSecrets(old)...)
 	for i, r := range results {
@@ -171,6 +186,7 @@ func TestWineRestore(t *testing.T) {
 	const rt = "rt_wine_restore_0001"
 	srv := authtest.NewTokenServer(t, rt)
 	srv.OmitIDToken = true // the refresh keeps the 4 KB id_token
+	srv.TTL = 72 * time.Hour
 	s := w.session(t, "CODEX_REFRESH_TOKEN_URL_OVERRIDE="+srv.TokenURL())
 	login := authtest.Login{Expires: time.Now().Add(time.Minute).Truncate(time.Second), RefreshToken: rt}
 	var m map[string]any

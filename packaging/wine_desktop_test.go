@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,9 @@ import (
 	"github.com/codextray/codextray/core/auth/authtest"
 	"github.com/codextray/codextray/core/autostart"
 )
+
+// xgb logs every connection without an Xauthority file (Xvfb needs none).
+func init() { xgb.Logger = log.New(io.Discard, "", 0) }
 
 const runKey = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
 

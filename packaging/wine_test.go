@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -143,11 +144,12 @@ func newWine(t *testing.T, loader, server, exe string) (*wine, error) {
 		}
 		fresh = true
 	}
-	// One wineserver for all the tests, started first: -p keeps it up
+	// One wineserver for all the tests, started first: -p60 keeps it up
 	// between programs (each would otherwise wait for a new one), and no
 	// Windows program starts one that keeps our pipes open. shutdown
-	// stops it.
-	if out, err := w.runLogged(exec.Command(server, "-p")); err != nil && !strings.Contains(out, "already running") {
+	// stops it; after a crashed test it ends a minute after the last
+	// Windows program.
+	if out, err := w.runLogged(exec.Command(server, "-p60")); err != nil && !strings.Contains(out, "already running") {
 		return nil, fmt.Errorf("wineserver -p: %w\n%s", err, out)
 	}
 	if fresh {
@@ -208,6 +210,7 @@ func (w *wine) startXvfb() error {
 	defer r.Close()
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{wr}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with a crashed test
 	if err := cmd.Start(); err != nil {
 		wr.Close()
 		return fmt.Errorf("Xvfb (Debian: apt-get install xvfb): %w", err)
@@ -275,6 +278,7 @@ func (w *wine) shutdown() {
 func (w *wine) command(ctx context.Context, env []string, program string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, w.loader, append([]string{program}, args...)...)
 	cmd.Env = append(append(os.Environ(), w.env...), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with a crashed test
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
 }
