@@ -46,13 +46,13 @@ run . -bench '^BenchmarkIdle$' -benchtime 1x -count 1 -timeout 30m
 # a 10- and a 1,000-message conversation: the chat window's own
 # BenchmarkChatStreamingUpdate10/1000 where they exist (300 updates each, as
 # they ask), else BenchmarkChatRenderScale (400 updates).
-if (cd .. && grep -qs 'func BenchmarkChatDeltaToScreen' ui/*_test.go); then
-	run .. -tags "$tags" -bench '^BenchmarkChatDeltaToScreen$' -benchtime 1x -count "$count" ./ui
+if (cd .. && grep -qs 'func BenchmarkChatDeltaToScreen' ui/chatwin/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkChatDeltaToScreen$' -benchtime 1x -count "$count" ./ui/chatwin
 fi
-if (cd .. && grep -qs 'func BenchmarkChatStreamingUpdate1000' ui/*_test.go); then
-	run .. -tags "$tags" -bench '^BenchmarkChatStreamingUpdate(10|1000)$' -benchtime 300x -count "$count" -timeout 5m ./ui
-elif (cd .. && grep -qs 'func BenchmarkChatRenderScale' ui/*_test.go); then
-	run .. -tags "$tags" -bench '^BenchmarkChatRenderScale$' -benchtime 400x -count "$count" ./ui
+if (cd .. && grep -qs 'func BenchmarkChatStreamingUpdate1000' ui/chatwin/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkChatStreamingUpdate(10|1000)$' -benchtime 300x -count "$count" -timeout 5m ./ui/chatwin
+elif (cd .. && grep -qs 'func BenchmarkChatRenderScale' ui/chatwin/*_test.go); then
+	run .. -tags "$tags" -bench '^BenchmarkChatRenderScale$' -benchtime 400x -count "$count" ./ui/chatwin
 fi
 
 $GO run ./cmd/report "$raw" | tee "$out/figures.txt"

@@ -5,7 +5,6 @@
 package appdata
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -37,37 +36,6 @@ const (
 	PrefDefaultModel   = "default_model"   // string; "" = the backend's default
 	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
 )
-
-// Preferences reads Fyne's preferences.json for the app; a missing or
-// unreadable file gives an empty map, so every key takes its default.
-func Preferences() map[string]any {
-	dir, err := Dir()
-	if err != nil {
-		return map[string]any{}
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "preferences.json"))
-	m := map[string]any{}
-	if err == nil {
-		_ = json.Unmarshal(raw, &m)
-	}
-	return m
-}
-
-// Float returns a numeric preference, def when unset or of another type.
-func Float(p map[string]any, key string, def float64) float64 {
-	if v, ok := p[key].(float64); ok {
-		return v
-	}
-	return def
-}
-
-// Bool returns a boolean preference, def when unset or of another type.
-func Bool(p map[string]any, key string, def bool) bool {
-	if v, ok := p[key].(bool); ok {
-		return v
-	}
-	return def
-}
 
 // fyneRoot is Fyne's root config directory on goos (fyne's
 // internal/app.rootConfigDir): ~/Library/Preferences/fyne on macOS,

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // FilePrefs reads and writes the preferences.json Fyne keeps for the app
@@ -44,7 +46,7 @@ func (p *FilePrefs) Reload() bool {
 }
 
 func (p *FilePrefs) read() (map[string]any, bool) {
-	raw, err := os.ReadFile(p.path)
+	raw, err := userfile.Read(p.path, 1<<20)
 	if os.IsNotExist(err) {
 		return map[string]any{}, true
 	}

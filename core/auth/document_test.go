@@ -26,7 +26,7 @@ var authCases = []struct {
 	name    string
 	data    []byte
 	state   State
-	mode    string
+	mode    Mode
 	errPart string // in Status.Error
 }{
 	{"chatgpt valid", chatgpt(now.Add(72 * time.Hour)), StateValid, "chatgpt", ""},

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // AuthFileName is the file Codex keeps its login in, inside CODEX_HOME.
@@ -45,6 +47,9 @@ func ResolveHome() (string, error) {
 	return filepath.Join(home, ".codex"), nil
 }
 
+// maxConfigSize bounds config.toml: Codex's is a few KiB.
+const maxConfigSize = 1 << 20
+
 // LoadConfig reads config.toml in home. A missing file gives the defaults.
 func LoadConfig(home string) (Config, error) {
 	cfg := Config{Store: StoreFile}
@@ -54,11 +59,16 @@ func LoadConfig(home string) (Config, error) {
 		OpenAIBaseURL  string `toml:"openai_base_url"`
 	}
 	path := filepath.Join(home, "config.toml")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := userfile.Read(path, maxConfigSize)
+	var tooLarge *userfile.TooLargeError
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return cfg, nil
-	}
-	if err != nil {
+	case errors.Is(err, userfile.ErrNotRegular):
+		return cfg, fmt.Errorf("%s is not a regular file; Codex Tray does not read it", path)
+	case errors.As(err, &tooLarge):
+		return cfg, fmt.Errorf("%s is larger than 1 MiB; it is not a Codex configuration", path)
+	case err != nil:
 		return cfg, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	if _, err := toml.Decode(string(data), &raw); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // RefreshJournal keeps a refreshed login aside, in Codex Tray's own data
@@ -92,7 +94,7 @@ func (j *RefreshJournal) Load(home string) (*PendingLogin, error) {
 	if j == nil {
 		return nil, nil
 	}
-	raw, err := os.ReadFile(j.Path(home))
+	raw, err := userfile.Read(j.Path(home), MaxAuthFileSize*2)
 	if absent(err) {
 		return nil, nil
 	}
@@ -214,10 +216,60 @@ func (j *RefreshJournal) spentSince(home, hash string, since time.Time) bool {
 	if j == nil {
 		return false
 	}
-	raw, err := os.ReadFile(j.spentPath(home))
+	raw, err := userfile.Read(j.spentPath(home), 4<<10)
 	if err != nil {
 		return false
 	}
 	var m spentMark
 	return json.Unmarshal(raw, &m) == nil && m.SpentHash == hash && m.At.After(since)
 }
+
+// The unanswered mark: a refresh whose POST was sent but got no usable
+// answer (a timeout, a broken connection, a 200 that cannot be read)
+// leaves the hash of its refresh token. The server may have spent that
+// token, and a second POST of a spent token is answered
+// refresh_token_reused, which signs the user out; so no Codex Tray process
+// sends it again while the login holds it. Codex, or a new sign-in,
+// replaces the login and makes the mark stale.
+
+type unansweredMark struct {
+	TokenHash string    `json:"refresh_token_sha256"`
+	At        time.Time `json:"at"`
+}
+
+func (j *RefreshJournal) unansweredPath(home string) string {
+	return filepath.Join(j.Dir, "refresh-unanswered-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
+}
+
+// markUnanswered notes that a POST of the token with hash got no usable
+// answer at at; best effort. Called under the home's commit lock.
+func (j *RefreshJournal) markUnanswered(home, hash string, at time.Time) {
+	raw, err := json.Marshal(unansweredMark{TokenHash: hash, At: at.UTC()})
+	if err != nil || os.MkdirAll(j.Dir, 0o700) != nil {
+		return
+	}
+	f, err := os.CreateTemp(j.Dir, ".refresh-unanswered-*")
+	if err != nil {
+		return
+	}
+	_, werr := f.Write(raw)
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), j.unansweredPath(home)) != nil {
+		os.Remove(f.Name())
+	}
+}
+
+// unanswered is the hash in the home's unanswered mark, if there is one.
+func (j *RefreshJournal) unanswered(home string) (string, bool) {
+	raw, err := userfile.Read(j.unansweredPath(home), 4<<10)
+	if err != nil {
+		return "", false
+	}
+	var m unansweredMark
+	if json.Unmarshal(raw, &m) != nil || m.TokenHash == "" {
+		return "", false
+	}
+	return m.TokenHash, true
+}
+
+// clearUnanswered drops the home's unanswered mark.
+func (j *RefreshJournal) clearUnanswered(home string) { _ = os.Remove(j.unansweredPath(home)) }

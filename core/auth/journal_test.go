@@ -393,7 +393,7 @@ func TestRefreshSpentTokenIsNotPostedTwice(t *testing.T) {
 	}
 	seen := f.doc()
 	// "Codex" redeems the token and has not written its login yet.
-	if _, err := f.refresher().post(context.Background(), seen.Tokens.RefreshToken, "forced"); err != nil {
+	if _, _, err := f.refresher().post(context.Background(), seen.Tokens.RefreshToken, "forced", time.Now().Add(5*time.Second)); err != nil {
 		t.Fatalf("the other program's POST: %s", errText(err))
 	}
 	first := f.refreshAsync(process(), seen)

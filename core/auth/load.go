@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/zalando/go-keyring"
 
 	"github.com/codextray/codextray/core/platform"
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Source says where credentials were found.
@@ -173,13 +175,16 @@ func ReadAuthFile(path string) (*Document, error) {
 func readAuthFile(path string, marks readMarks) (*Document, error) {
 	var f *os.File
 	var err error
-	marks.around('o', func() { f, err = openAuthFile(path) })
+	marks.around('o', func() { f, err = userfile.Open(path) })
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 		if errors.Is(err, fs.ErrPermission) {
 			return nil, fmt.Errorf("cannot read %s: permission denied", path)
+		}
+		if errors.Is(err, userfile.ErrNotRegular) {
+			return nil, fmt.Errorf("%s is not a regular file; Codex Tray does not read it", path)
 		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
@@ -217,3 +222,18 @@ func humanBytes(n int64) string {
 // sessionBusReachable is false when go-keyring would have to autolaunch a
 // D-Bus session (platform.SessionBusReachable).
 var sessionBusReachable = platform.SessionBusReachable
+
+// OpenToOthers reports whether the file at path may be read or written by
+// users other than its owner (group or other permission bits), with its
+// permissions. Codex writes auth.json 0600; anything wider lets other
+// local users take the login. Always false where files have no Unix mode.
+func OpenToOthers(path string) (fs.FileMode, bool) {
+	if runtime.GOOS == "windows" {
+		return 0, false
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	return fi.Mode().Perm(), fi.Mode().Perm()&0o077 != 0
+}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Codex re-reads auth.json without a lock right before it refreshes (its
@@ -120,7 +122,7 @@ func (w *ReadWatch) sharedForeign() time.Time {
 	if w.shared == "" {
 		return time.Time{}
 	}
-	raw, err := os.ReadFile(w.shared)
+	raw, err := userfile.Read(w.shared, 4<<10)
 	if err != nil {
 		return time.Time{}
 	}
@@ -162,6 +164,9 @@ type tally struct {
 }
 
 func (t *tally) opened(name string, at time.Time) {
+	if _, seen := t.open[name]; seen {
+		return // found at the watch's start, and its event came too
+	}
 	t.open[name] = at
 	t.pending++
 }

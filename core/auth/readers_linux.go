@@ -56,8 +56,30 @@ func StartReadWatch(home, dir string) (*ReadWatch, error) {
 	}
 	markerPrefix := filepath.Base(marker) + "-"
 	removeDeadMarkers(marker)
-	w := newReadWatch(ForeignReadPath(dir, home), func() string { return fileIdentity(authPath) }, f.Close)
+	// Close ends the reading goroutine and waits for it: once Close has
+	// returned, the watch writes nothing more (no published read) in dir.
+	exited := make(chan struct{})
+	stop := func() error {
+		err := f.Close()
+		<-exited
+		return err
+	}
+	w := newReadWatch(ForeignReadPath(dir, home), func() string { return fileIdentity(authPath) }, stop)
+	// Reads under way in other Codex Tray processes as the watch starts:
+	// their markers were opened before it, so no event tells of them, but
+	// their opening (or closing) of auth.json may come after. Without
+	// them, every status started beside another's read would take that
+	// read for another program's and hold off refreshes. A marker counts
+	// from its creation (mtime), so one a dead process left is stale.
+	if found, err := filepath.Glob(marker + "-*"); err == nil {
+		for _, m := range found {
+			if fi, err := os.Stat(m); err == nil {
+				w.marker(filepath.Base(m), true, fi.ModTime())
+			}
+		}
+	}
 	go func() {
+		defer close(exited)
 		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
 		for {
 			n, err := f.Read(buf)

@@ -184,7 +184,7 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 				codexDone <- func() error {
 					<-time.After(50 * time.Millisecond) // Codex builds its client and connects
 					codex := f.refresher()
-					tr, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced")
+					tr, _, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced", time.Now().Add(5*time.Second))
 					if err != nil {
 						return err
 					}
@@ -220,5 +220,27 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 				t.Errorf("token server %v, want Codex's POST only", c)
 			}
 		})
+	}
+}
+
+// A watch that starts while another Codex Tray process is inside a read
+// (its marker opened before the watch, its opening of auth.json after)
+// counts that read as Codex Tray's, not as another program's: concurrent
+// `status` runs must not hold each other's refreshes off.
+func TestReadWatchStartedInsideACodexTrayRead(t *testing.T) {
+	f := &readWatchFixture{refreshFixture: newRefreshFixture(t), dir: t.TempDir()}
+	marks := readMarks(ReadMarkerPath(f.dir, f.home))
+	var file *os.File
+	marks.around('o', func() {
+		f.w = f.watch()
+		var err error
+		if file, err = os.Open(f.authPath()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	marks.around('c', func() { _ = file.Close() })
+	f.otherProgramReads(2)
+	if n := f.foreignReads(); n != 2 {
+		t.Errorf("the watch counted %d foreign events; want 2, the other program's opening and closing only", n)
 	}
 }

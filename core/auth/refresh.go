@@ -9,11 +9,17 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/codextray/codextray/core/scrub"
+	"github.com/codextray/codextray/core/userfile"
+	"github.com/codextray/codextray/core/webclient"
 )
 
 // ClientID is Codex's OAuth client id.
@@ -55,9 +61,12 @@ func (e *RefreshError) Unwrap() []error {
 // another process made instead of spending the refresh token again. One
 // Refresher per process; concurrent callers share one network refresh.
 type Refresher struct {
-	Loader   *Loader
-	HTTP     *http.Client // http.DefaultClient with a 30 s timeout when nil
-	TokenURL string       // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else DefaultTokenURL, when empty
+	Loader *Loader
+	// HTTP posts to the token server; nil: a webclient client (deadlines
+	// for connecting, TLS and the answer). Every POST also has the deadline
+	// that LockBudget leaves.
+	HTTP     *http.Client
+	TokenURL string // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else DefaultTokenURL, when empty
 	// UserAgent names codextray and its version.
 	UserAgent string
 	// Failures remembers permanent failures across processes; may be nil.
@@ -74,13 +83,45 @@ type Refresher struct {
 	// WatchReaders starts Readers when it is nil at a refresh (CODEX_HOME
 	// did not exist yet when the process started); may be nil.
 	WatchReaders func() (*ReadWatch, error)
-	// Attempts and Backoff govern retries of transient failures.
+	// Attempts and Backoff govern retries of a POST that never reached
+	// the token server (it could not connect). A POST that was sent is
+	// never repeated: the server may have spent the token.
 	Attempts int
 	Backoff  time.Duration
+	// LockBudget bounds the time one refresh holds Codex's locks;
+	// DefaultLockBudget when zero.
+	LockBudget time.Duration
 
 	mu       sync.Mutex
 	inflight *refreshCall
 	failed   map[string]*RefreshError // document hash -> permanent failure
+	// unanswered is the hash of the refresh token of a POST that got no
+	// usable answer, for a Refresher without a Journal (which keeps it on
+	// disk for every process).
+	unanswered string
+}
+
+// DefaultLockBudget is how long one refresh may hold Codex's locks, from
+// taking them to releasing them: the wait for another program's read, the
+// POST and the write. Codex takes the same locks to write a refresh it has
+// already made (its refresh token is spent by then), so a refresh of ours
+// stuck on a slow token server must not keep Codex waiting long; 15 s
+// leaves a token server about 13 s to answer, far more than it takes
+// (under a second), and Codex's own lock wait is longer.
+const DefaultLockBudget = 15 * time.Second
+
+// Sentences for a refresh whose POST was sent but got no usable answer.
+const (
+	msgRefreshUnanswered = "The sign-in server did not answer the token refresh in time. It may have used up the refresh token, so Codex Tray will not send it again and left the Codex login as it is. If Codex cannot refresh either, sign in again with `codex login`."
+	msgRefreshUnreadable = "The sign-in server sent an answer Codex Tray does not understand. It may have used up the refresh token, so Codex Tray will not send it again and left the Codex login as it is. If Codex cannot refresh either, sign in again with `codex login`."
+	msgRefreshWasLost    = "An earlier token refresh got no usable answer from the sign-in server, which may have used up the refresh token, so Codex Tray does not send it again; the Codex login is left as it is. Run Codex once to let it refresh, or sign in again with `codex login`."
+)
+
+func (r *Refresher) lockBudget() time.Duration {
+	if r.LockBudget > 0 {
+		return r.LockBudget
+	}
+	return DefaultLockBudget
 }
 
 type refreshCall struct {
@@ -208,7 +249,21 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, 
 			return r.refresh(ctx, cur, reason, yieldLimit)
 		}
 	}
-	tr, err := r.post(ctx, cur.Tokens.RefreshToken, reason)
+	if r.lostAnswer(home, spent) {
+		return RefreshResult{Doc: cur}, &RefreshError{Message: msgRefreshWasLost,
+			Cause: errors.New("an earlier POST of this refresh token got no usable answer")}
+	}
+	// Whatever the POST takes comes out of the time under Codex's locks.
+	// An eighth of it (about 2 s) is kept for writing the answer: the
+	// journal, then auth.json or the keychain.
+	postBy := lockedAt.Add(r.lockBudget() * 7 / 8)
+	tr, outcome, err := r.post(ctx, cur.Tokens.RefreshToken, reason, postBy)
+	if outcome == postLost {
+		// The server got the token and may have spent it: never send it
+		// again, from this process or another, while the login holds it.
+		r.noteLostAnswer(home, spent)
+		return RefreshResult{Doc: cur}, err
+	}
 	if err != nil {
 		var re *RefreshError
 		if errors.As(err, &re) && re.Permanent {
@@ -364,7 +419,44 @@ type tokenResponse struct {
 	IDToken, AccessToken, RefreshToken Secret
 }
 
-func (r *Refresher) post(ctx context.Context, rt Secret, reason string) (tokenResponse, error) {
+// lostAnswer reports whether a POST of the refresh token with hash got no
+// usable answer (its token may be spent). A mark for another token is
+// stale (the login changed since) and is dropped.
+func (r *Refresher) lostAnswer(home, hash string) bool {
+	if r.Journal == nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.unanswered == hash
+	}
+	m, ok := r.Journal.unanswered(home)
+	if ok && m != hash {
+		r.Journal.clearUnanswered(home)
+	}
+	return ok && m == hash
+}
+
+func (r *Refresher) noteLostAnswer(home, hash string) {
+	if r.Journal == nil {
+		r.mu.Lock()
+		r.unanswered = hash
+		r.mu.Unlock()
+		return
+	}
+	r.Journal.markUnanswered(home, hash, time.Now())
+}
+
+// postOutcome says how far a POST of a refresh token got.
+type postOutcome int
+
+const (
+	postNotSent  postOutcome = iota // it never reached the server: safe to send again
+	postAnswered                    // the server answered, with tokens or with why not
+	postLost                        // sent, but no usable answer: the token may be spent
+)
+
+// post sends the refresh token, by deadline. It tries again only when the
+// request never reached the server.
+func (r *Refresher) post(ctx context.Context, rt Secret, reason string, deadline time.Time) (tokenResponse, postOutcome, error) {
 	attempts, backoff := r.Attempts, r.Backoff
 	if attempts <= 0 {
 		attempts = 3
@@ -372,6 +464,12 @@ func (r *Refresher) post(ctx context.Context, rt Secret, reason string) (tokenRe
 	if backoff <= 0 {
 		backoff = 500 * time.Millisecond
 	}
+	if time.Until(deadline) <= 0 {
+		return tokenResponse{}, postNotSent, &RefreshError{Message: "Codex's login was busy for too long to refresh it now; will try again later.",
+			Cause: errors.New("no time left under Codex's locks")}
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	var last error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
@@ -381,18 +479,17 @@ func (r *Refresher) post(ctx context.Context, rt Secret, reason string) (tokenRe
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return tokenResponse{}, ctx.Err()
+				return tokenResponse{}, postNotSent, last
 			case <-t.C:
 			}
 		}
-		tr, err := r.postOnce(ctx, rt, reason)
-		var re *RefreshError
-		if err == nil || (errors.As(err, &re) && re.Permanent) {
-			return tr, err
+		tr, outcome, err := r.postOnce(ctx, rt, reason)
+		if outcome != postNotSent {
+			return tr, outcome, err
 		}
 		last = err
 	}
-	return tokenResponse{}, last
+	return tokenResponse{}, postNotSent, last
 }
 
 func (r *Refresher) tokenURL() string {
@@ -405,13 +502,18 @@ func (r *Refresher) tokenURL() string {
 	return DefaultTokenURL
 }
 
-func (r *Refresher) postOnce(ctx context.Context, rt Secret, reason string) (tokenResponse, error) {
+// postOnce is one POST. Once its headers went out the server may have
+// spent the token, whatever happens next; an error answer (a status that
+// says why the refresh failed) spent nothing.
+func (r *Refresher) postOnce(ctx context.Context, rt Secret, reason string) (tokenResponse, postOutcome, error) {
 	body, _ := json.Marshal(map[string]string{
 		"client_id": ClientID, "grant_type": "refresh_token", "refresh_reason": reason, "refresh_token": rt.Reveal(),
 	})
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tokenURL(), bytes.NewReader(body))
 	if err != nil {
-		return tokenResponse{}, &RefreshError{Message: "The token address is not a valid URL.", Cause: err}
+		return tokenResponse{}, postNotSent, &RefreshError{Message: "The token address is not a valid URL.", Cause: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -421,31 +523,51 @@ func (r *Refresher) postOnce(ctx context.Context, rt Secret, reason string) (tok
 	}
 	client := r.HTTP
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = tokenClient()
 	}
 	resp, err := client.Do(req)
+	if err != nil && errors.Is(err, webclient.ErrRedirectRefused) {
+		// The server answered with a redirect: it spent nothing, and the
+		// token goes nowhere else.
+		return tokenResponse{}, postAnswered, &RefreshError{Message: "The sign-in server redirected the token refresh to another address, which Codex Tray does not follow; will try again later.", Cause: redactURLError(err)}
+	}
 	if err != nil {
-		return tokenResponse{}, &RefreshError{Message: "Could not reach the sign-in server to refresh the token; will try again later.", Cause: redactURLError(err)}
+		if wrote.Load() {
+			return tokenResponse{}, postLost, &RefreshError{Message: msgRefreshUnanswered, Cause: redactURLError(err)}
+		}
+		return tokenResponse{}, postNotSent, &RefreshError{Message: "Could not reach the sign-in server to refresh the token; will try again later.", Cause: redactURLError(err)}
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 == 2 {
 		var tr struct {
 			IDToken      string `json:"id_token"`
 			AccessToken  string `json:"access_token"`
 			RefreshToken string `json:"refresh_token"`
 		}
-		if err := json.Unmarshal(raw, &tr); err != nil || tr.AccessToken == "" {
-			return tokenResponse{}, &RefreshError{Message: "The sign-in server sent an answer Codex Tray does not understand; will try again later.",
+		switch {
+		case rerr != nil:
+			return tokenResponse{}, postLost, &RefreshError{Message: msgRefreshUnanswered,
+				Cause: fmt.Errorf("token endpoint: HTTP %d, reading the answer: %v", resp.StatusCode, redactURLError(rerr))}
+		case json.Unmarshal(raw, &tr) != nil || tr.AccessToken == "":
+			return tokenResponse{}, postLost, &RefreshError{Message: msgRefreshUnreadable,
 				Cause: fmt.Errorf("token endpoint: HTTP %d with no access_token", resp.StatusCode)}
 		}
-		return tokenResponse{NewSecret(tr.IDToken), NewSecret(tr.AccessToken), NewSecret(tr.RefreshToken)}, nil
+		return tokenResponse{NewSecret(tr.IDToken), NewSecret(tr.AccessToken), NewSecret(tr.RefreshToken)}, postAnswered, nil
 	}
-	return tokenResponse{}, classifyRefreshFailure(resp.StatusCode, raw)
+	return tokenResponse{}, postAnswered, classifyRefreshFailure(resp.StatusCode, raw)
 }
+
+// tokenClient is the default client of the token server: it must answer
+// quickly, so its waits are short (the POST's deadline bounds them too).
+var tokenClient = sync.OnceValue(func() *http.Client {
+	return webclient.New(webclient.Timeouts{Connect: 5 * time.Second, TLS: 5 * time.Second, Headers: 10 * time.Second, Idle: 5 * time.Second}, nil)
+})
 
 // classifyRefreshFailure follows Codex's extract_refresh_token_error_code.
 func classifyRefreshFailure(status int, body []byte) *RefreshError {
+	// The token server may quote the refresh token it was sent.
+	body = []byte(scrub.String(string(body)))
 	var doc struct {
 		Error json.RawMessage `json:"error"`
 		Code  string          `json:"code"`
@@ -547,7 +669,7 @@ func (s *FailureStore) Current() *Failure {
 		return nil
 	}
 	var f Failure
-	raw, err := os.ReadFile(s.Path)
+	raw, err := userfile.Read(s.Path, 64<<10)
 	if err != nil || json.Unmarshal(raw, &f) != nil || f.DocHash == "" {
 		return nil
 	}

@@ -409,23 +409,31 @@ func TestRefreshFailureClassification(t *testing.T) {
 		permanent bool
 		message   string
 		posts     int
+		// lost: the POST was sent and got no usable answer, so the token
+		// may be spent and is never sent again.
+		lost bool
 	}{
-		{"refresh_token_expired", authtest.FailExpired, false, true, msgRefreshExpired, 1},
-		{"refresh_token_reused", authtest.FailReused, false, true, msgRefreshReused, 1},
-		{"refresh_token_invalidated", authtest.FailInvalidated, false, true, msgRefreshRevoked, 1},
-		{"top-level code refresh_token_expired", authtest.FailTopLevelCodeExpired, false, true, msgRefreshExpired, 1},
-		{"400 invalid_grant", authtest.FailInvalidGrant, false, true, msgRefreshOther, 1},
-		{"other 401", authtest.FailUnauthorized, false, true, msgRefreshOther, 1},
-		{"500", authtest.FailServerError, false, false, "Failed to refresh token: 500: fake token server: internal error", 3},
-		{"hang", authtest.FailHang, false, false, "Could not reach the sign-in server to refresh the token; will try again later.", 3},
-		{"connection refused", authtest.FailNone, true, false, "Could not reach the sign-in server to refresh the token; will try again later.", 0},
+		{"refresh_token_expired", authtest.FailExpired, false, true, msgRefreshExpired, 1, false},
+		{"refresh_token_reused", authtest.FailReused, false, true, msgRefreshReused, 1, false},
+		{"refresh_token_invalidated", authtest.FailInvalidated, false, true, msgRefreshRevoked, 1, false},
+		{"top-level code refresh_token_expired", authtest.FailTopLevelCodeExpired, false, true, msgRefreshExpired, 1, false},
+		{"400 invalid_grant", authtest.FailInvalidGrant, false, true, msgRefreshOther, 1, false},
+		{"other 401", authtest.FailUnauthorized, false, true, msgRefreshOther, 1, false},
+		// An error answer spent nothing, but a POST that reached the
+		// server is not repeated under Codex's locks.
+		{"500", authtest.FailServerError, false, false, "Failed to refresh token: 500: fake token server: internal error", 1, false},
+		{"500 quoting the refresh token", authtest.FailEchoToken, false, false, "Failed to refresh token: 500: fake token server: cannot redeem [redacted]", 1, false},
+		{"hang", authtest.FailHang, false, false, msgRefreshUnanswered, 1, true},
+		{"spent, then answered too late", authtest.FailSpendThenHang, false, false, msgRefreshUnanswered, 1, true},
+		{"spent, then 200 with garbage", authtest.FailSpendThenGarbage, false, false, msgRefreshUnreadable, 1, true},
+		{"connection refused", authtest.FailNone, true, false, "Could not reach the sign-in server to refresh the token; will try again later.", 0, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newRefreshFixture(t)
 			f.r.Failures = NewFailureStore(t.TempDir())
 			f.srv.SetFailure(c.fail)
-			if c.fail == authtest.FailHang {
+			if c.fail == authtest.FailHang || c.fail == authtest.FailSpendThenHang {
 				f.r.HTTP = &http.Client{Timeout: 150 * time.Millisecond}
 			}
 			if c.closed {
@@ -460,11 +468,30 @@ func TestRefreshFailureClassification(t *testing.T) {
 			if c.permanent {
 				return
 			}
-			// Transient: the login is untouched, so once the server works
-			// again the same refresh token is redeemed.
 			f.srv.SetFailure(authtest.FailNone)
 			f.r.TokenURL = f.srv.TokenURL()
 			f.r.HTTP = nil
+			if c.lost {
+				// The next attempt re-reads the login, finds the same
+				// token, and does not send it again: the user is not
+				// signed out by a second POST answered refresh_token_reused.
+				_, err := f.r.Refresh(context.Background(), nil, "forced")
+				if !errors.As(err, &re) || re.Permanent || re.Message != msgRefreshWasLost {
+					t.Fatalf("second Refresh: %s, want %q", errText(err), msgRefreshWasLost)
+				}
+				if got := f.srv.Counts(); got.Calls != c.posts || got.Reused != 0 {
+					t.Errorf("token server after the second try: %v, want no new POST", got)
+				}
+				if f.r.Failures.Current() != nil {
+					t.Errorf("a lost answer was remembered as needing a new sign-in")
+				}
+				if !bytes.Equal(f.read(), f.old) {
+					t.Errorf("auth.json changed")
+				}
+				return
+			}
+			// Transient: the login is untouched, so once the server works
+			// again the same refresh token is redeemed.
 			res, err := f.r.Refresh(context.Background(), nil, "forced")
 			if err != nil || !res.Refreshed {
 				t.Fatalf("Refresh after the server recovered: refreshed=%v err=%s", res.Refreshed, errText(err))
@@ -845,7 +872,7 @@ func TestRefreshReusedByConcurrentWriterIsAdopted(t *testing.T) {
 	seen := f.doc()
 	// "Codex" redeems the token first.
 	codex := f.refresher()
-	tr, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced")
+	tr, _, err := codex.post(context.Background(), seen.Tokens.RefreshToken, "forced", time.Now().Add(5*time.Second))
 	if err != nil {
 		t.Fatalf("the other process's POST: %s", errText(err))
 	}
@@ -886,5 +913,117 @@ func TestRefreshReusedByConcurrentWriterIsAdopted(t *testing.T) {
 	}
 	if c := f.srv.Counts(); c.Issued != 1 || c.Reused != 1 {
 		t.Errorf("token server: %v, want 1 issued (to the other process) and our 1 reuse", c)
+	}
+}
+
+// TestRefreshHoldsCodexLocksWithinBudget: a token server that takes the
+// POST and never answers must not keep Codex's locks (which Codex needs to
+// write a refresh it has made) for longer than the lock budget, and the
+// POST is not sent a second time under them.
+func TestRefreshHoldsCodexLocksWithinBudget(t *testing.T) {
+	f := newRefreshFixture(t)
+	f.srv.SetFailure(authtest.FailSpendThenHang)
+	const budget = 600 * time.Millisecond
+	f.r.LockBudget = budget
+	f.r.HTTP = nil // the default client: its own waits are far longer than the budget
+	started := time.Now()
+	out := f.refreshAsync(f.r, nil)
+	waitUntil(t, 5*time.Second, "the token server got the POST", func() bool { return f.srv.Counts().Calls == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	lock, err := LockForCommit(ctx, f.home) // as Codex takes it to write
+	if err != nil {
+		t.Fatalf("taking Codex's lock: %v", err)
+	}
+	held := time.Since(started)
+	lock.Unlock()
+	o := <-out
+	var re *RefreshError
+	if !errors.As(o.err, &re) || re.Message != msgRefreshUnanswered {
+		t.Errorf("Refresh: %s, want %q", errText(o.err), msgRefreshUnanswered)
+	}
+	if held > budget+400*time.Millisecond {
+		t.Errorf("Codex's lock was free only after %v; the budget is %v", held.Round(time.Millisecond), budget)
+	}
+	if c := f.srv.Counts(); c.Calls != 1 {
+		t.Errorf("token server: %v, want one POST", c)
+	}
+	if !bytes.Equal(f.read(), f.old) {
+		t.Errorf("auth.json changed")
+	}
+}
+
+// A token server answering with a redirect gets the refresh token no
+// further: the POST is not followed, and it spent nothing.
+func TestRefreshRedirectNotFollowed(t *testing.T) {
+	f := newRefreshFixture(t)
+	var elsewhere sync.Mutex
+	got := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Lock()
+		got++
+		elsewhere.Unlock()
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer other.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/oauth/token", http.StatusTemporaryRedirect)
+	}))
+	defer front.Close()
+	f.r.TokenURL, f.r.HTTP = front.URL+"/oauth/token", nil
+	_, err := f.r.Refresh(context.Background(), nil, "forced")
+	var re *RefreshError
+	if !errors.As(err, &re) || re.Permanent || !strings.Contains(re.Message, "redirected") {
+		t.Fatalf("Refresh: %s", errText(err))
+	}
+	elsewhere.Lock()
+	defer elsewhere.Unlock()
+	if got != 0 {
+		t.Errorf("the redirect target got %d POSTs", got)
+	}
+	f.r.TokenURL = f.srv.TokenURL()
+	if res, err := f.r.Refresh(context.Background(), nil, "forced"); err != nil || !res.Refreshed {
+		t.Errorf("Refresh from the real server afterwards: %s", errText(err))
+	}
+}
+
+// A lost answer is remembered on disk: another Codex Tray process does
+// not send the token either. Once Codex (or a new sign-in) replaces the
+// login, its new token is refreshed as usual.
+func TestLostAnswerIsSharedAndEndsWithANewLogin(t *testing.T) {
+	f := newRefreshFixture(t)
+	journal := NewRefreshJournal(t.TempDir())
+	first := f.refresher()
+	first.Journal = journal
+	f.srv.SetFailure(authtest.FailSpendThenGarbage)
+	if _, err := first.Refresh(context.Background(), nil, "forced"); err == nil {
+		t.Fatal("the refresh with a garbage answer succeeded")
+	}
+	f.srv.SetFailure(authtest.FailNone)
+	second := f.refresher() // another process
+	second.Journal = journal
+	_, err := second.Refresh(context.Background(), nil, "forced")
+	var re *RefreshError
+	if !errors.As(err, &re) || re.Message != msgRefreshWasLost {
+		t.Fatalf("another process's refresh: %s, want %q", errText(err), msgRefreshWasLost)
+	}
+	if c := f.srv.Counts(); c.Calls != 1 {
+		t.Fatalf("token server: %v, want the one lost POST", c)
+	}
+	// Codex signs in again: a new refresh token, which the server knows.
+	rt := "rt_after_signin_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	f.srv.Allow(rt)
+	if err := authtest.WriteAtomic(f.authPath(), authtest.Login{Expires: time.Now().Add(2 * time.Minute).Truncate(time.Second), RefreshToken: rt, AuthMode: "chatgpt"}.Document()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := second.Refresh(context.Background(), nil, "forced")
+	if err != nil || !res.Refreshed {
+		t.Fatalf("refresh of the new login: refreshed=%v err=%s", res.Refreshed, errText(err))
+	}
+	if c := f.srv.Counts(); c.Calls != 2 || c.Reused != 0 {
+		t.Errorf("token server: %v", c)
+	}
+	if _, ok := journal.unanswered(f.home); ok {
+		t.Errorf("the stale mark was kept")
 	}
 }

@@ -3,6 +3,8 @@ package auth
 import (
 	"fmt"
 	"log/slog"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 const redacted = "[REDACTED]"
@@ -12,8 +14,12 @@ const redacted = "[REDACTED]"
 // must send it (an Authorization header, auth.json, the keychain).
 type Secret struct{ v string }
 
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: s} }
+// NewSecret wraps s, and remembers it so that text a server sends back
+// is scrubbed of it (see package scrub).
+func NewSecret(s string) Secret {
+	scrub.Remember(s)
+	return Secret{v: s}
+}
 
 // Reveal returns the secret value. Callers must not log or display it.
 func (s Secret) Reveal() string { return s.v }

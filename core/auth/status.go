@@ -25,7 +25,7 @@ type Status struct {
 	CodexHome        string `json:"codex_home"`
 	Store            string `json:"store"`
 	Source           string `json:"source"`
-	Mode             string `json:"mode"`
+	Mode             Mode   `json:"mode"`
 	State            State  `json:"state"`
 	Email            string `json:"email,omitempty"`
 	Plan             string `json:"plan,omitempty"`
@@ -77,7 +77,7 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 		CodexHome: s.Home,
 		Store:     string(s.Config.Store),
 		Source:    string(s.Source),
-		Mode:      "none",
+		Mode:      ModeNone,
 		Mirror:    o.Mirror,
 	}
 	if st.Store == "" {
@@ -103,13 +103,13 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 	d := s.Doc
 	st.LastRefresh = d.LastRefresh
 	switch mode := d.Mode(); mode {
-	case "apikey":
-		st.Mode, st.State = "apikey", StateAPIKey
+	case ModeAPIKey:
+		st.Mode, st.State = ModeAPIKey, StateAPIKey
 		st.APIKey = MaskAPIKey(d.APIKey)
 		st.Message = "Codex uses an API key (" + st.APIKey + ")."
 		return st
-	case "chatgpt":
-		st.Mode = "chatgpt"
+	case ModeChatGPT:
+		st.Mode = ModeChatGPT
 	default:
 		return fail(fmt.Errorf("the Codex login uses %q, which Codex Tray does not support; sign in with `codex login` to use your ChatGPT plan", mode))
 	}
@@ -185,27 +185,27 @@ func (st Status) NextChange(reminder time.Duration) time.Time {
 // Mode is the auth mode Codex would use for this document: auth_mode when
 // present, else (as Codex's resolved_mode) a non-null OPENAI_API_KEY means
 // apikey and anything else chatgpt.
-func (d *Document) Mode() string {
-	switch d.AuthMode {
-	case "apikey", "chatgpt":
-		return d.AuthMode
-	case "chatgptAuthTokens":
-		return "chatgpt"
+func (d *Document) Mode() Mode {
+	switch m := Mode(d.AuthMode); m {
+	case ModeAPIKey, ModeChatGPT:
+		return m
+	case modeChatGPTAuthTokens:
+		return ModeChatGPT
 	case "":
 		for _, f := range d.fields {
 			switch f.key {
 			case "personal_access_token":
-				return "personalAccessToken"
+				return modePersonalAccessToken
 			case "bedrock_api_key":
-				return "bedrockApiKey"
+				return modeBedrockAPIKey
 			}
 		}
 		if !d.APIKey.IsZero() {
-			return "apikey"
+			return ModeAPIKey
 		}
-		return "chatgpt"
+		return ModeChatGPT
 	}
-	return d.AuthMode
+	return Mode(d.AuthMode)
 }
 
 var planNames = map[string]string{

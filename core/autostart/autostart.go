@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // The identity under which the entry is written; ID matches FyneApp.toml.
@@ -47,8 +49,11 @@ type fileEntry struct {
 	parse func(content []byte) (ours, active, createdDir bool)
 }
 
+// maxEntrySize bounds a start-at-login entry: ours is a few hundred bytes.
+const maxEntrySize = 64 << 10
+
 func (e fileEntry) enabled() (bool, error) {
-	b, err := os.ReadFile(e.path)
+	b, err := userfile.Read(e.path, maxEntrySize)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -65,7 +70,7 @@ func (e fileEntry) enable(exe string) error {
 	}
 	dir := filepath.Dir(e.path)
 	createdDir := false
-	switch b, err := os.ReadFile(e.path); {
+	switch b, err := userfile.Read(e.path, maxEntrySize); {
 	case err == nil:
 		ours, _, created := e.parse(b)
 		if !ours {
@@ -86,7 +91,7 @@ func (e fileEntry) enable(exe string) error {
 }
 
 func (e fileEntry) disable() error {
-	b, err := os.ReadFile(e.path)
+	b, err := userfile.Read(e.path, maxEntrySize)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // decoder for dropped GIFs (the first frame is kept when re-encoding)
 	"image/jpeg"
 	"image/png"
@@ -18,6 +19,7 @@ import (
 	_ "golang.org/x/image/webp" // decoder for dropped WebP images
 
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Limits on what is sent: larger images are downscaled and re-encoded.
@@ -27,8 +29,12 @@ const (
 	ThumbSide     = 160     // pixels on the long side of a thumbnail
 
 	maxFileBytes = 64 << 20 // a dropped file larger than this is refused unread
-	maxPixels    = 120e6    // a picture larger than this is refused undecoded
-	jpegQuality  = 85
+	// maxDecodeBytes bounds the memory a picture takes decoded, checked
+	// from its header before decoding: 256 MiB holds a 48-megapixel phone
+	// photo (as JPEG, or as 8-bit PNG), not a 10950×10950 PNG of a few
+	// hundred KiB that would take 460 MiB (920 MiB at 16 bits).
+	maxDecodeBytes = 256 << 20
+	jpegQuality    = 85
 )
 
 // Attachment is an image ready to send, with its thumbnail.
@@ -45,14 +51,14 @@ type Attachment struct {
 // error is one sentence naming the file, for the chat window to show.
 func LoadFile(path string) (Attachment, error) {
 	name := filepath.Base(path)
-	f, err := os.Open(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return Attachment{}, fmt.Errorf("%s is a folder, not an image", name)
+	}
+	f, err := userfile.Open(path)
 	if err != nil {
 		return Attachment{}, fmt.Errorf("%s cannot be read: %s", name, reason(err))
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return Attachment{}, fmt.Errorf("%s is a folder, not an image", name)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return Attachment{}, fmt.Errorf("%s cannot be read: %s", name, reason(err))
@@ -87,8 +93,9 @@ func PrepareImage(name string, data []byte) (Attachment, error) {
 		return Attachment{}, fmt.Errorf("%s is not an image that can be sent (it looks like %s); only PNG, JPEG, GIF and WebP are supported",
 			name, http.DetectContentType(data))
 	}
-	if float64(cfg.Width)*float64(cfg.Height) > maxPixels {
-		return Attachment{}, fmt.Errorf("%s is too large (%d×%d pixels)", name, cfg.Width, cfg.Height)
+	if need := float64(cfg.Width) * float64(cfg.Height) * bytesPerPixel(cfg.ColorModel); need > maxDecodeBytes {
+		return Attachment{}, fmt.Errorf("%s is too large to open (%d×%d pixels would take %.0f MiB of memory); shrink it below %d megapixels and try again",
+			name, cfg.Width, cfg.Height, need/(1<<20), maxDecodeBytes/4/1_000_000)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -122,6 +129,27 @@ func PrepareImage(name string, data []byte) (Attachment, error) {
 		side = side * 3 / 4
 	}
 	return Attachment{}, fmt.Errorf("%s cannot be made smaller than %d MB", name, MaxImageBytes>>20)
+}
+
+// bytesPerPixel is what one pixel takes once decoded, by the color model
+// DecodeConfig reports.
+func bytesPerPixel(m color.Model) float64 {
+	switch m {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	case color.Gray16Model:
+		return 2
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.YCbCrModel:
+		return 3 // 4:4:4 at most
+	case color.CMYKModel, color.RGBAModel, color.NRGBAModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8 // unknown: assume the widest
 }
 
 // encode writes img as PNG when it has transparency, else as JPEG.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/history"
@@ -74,10 +75,14 @@ func runChat(ctx context.Context, args []string, env Env) int {
 	}
 	prompt := pos[0]
 	if prompt == "-" {
-		b, err := io.ReadAll(io.LimitReader(env.Stdin, 16<<20))
+		b, err := io.ReadAll(io.LimitReader(env.Stdin, maxStdinPrompt+1))
 		if err != nil {
 			fmt.Fprintln(env.Stderr, "codextray chat: cannot read the prompt:", err)
 			return ExitFailure
+		}
+		if len(b) > maxStdinPrompt {
+			fmt.Fprintln(env.Stderr, "codextray chat: the prompt on standard input is longer than 16 MiB; shorten it")
+			return ExitUsage
 		}
 		prompt = string(b)
 	}
@@ -175,7 +180,7 @@ func runChat(ctx context.Context, args []string, env Env) int {
 			if out.json {
 				out.line(chatEvent{Type: "text", Delta: text})
 			} else {
-				fmt.Fprint(env.Stdout, text)
+				fmt.Fprint(env.Stdout, terminalText(text))
 			}
 		}
 	}
@@ -266,6 +271,30 @@ func reportBackendError(env Env, cmd string, err error) int {
 		fmt.Fprintf(env.Stderr, "codextray %s: interrupted\n", cmd)
 		return ExitFailure
 	}
-	fmt.Fprintf(env.Stderr, "codextray %s: %s\n", cmd, provider.ErrorMessage(err))
+	fmt.Fprintf(env.Stderr, "codextray %s: %s\n", cmd, terminalText(provider.ErrorMessage(err)))
 	return backendExitCode(err)
+}
+
+// maxStdinPrompt bounds `chat -`: far beyond any context window, and a
+// longer input is refused rather than cut.
+const maxStdinPrompt = 16 << 20
+
+// terminalText is text from the backend made safe to print: control
+// characters (C0 but newline and tab, DEL, C1) are dropped, so that an
+// answer cannot move the cursor, retitle the window or rewrite what was
+// printed before. JSON output escapes them instead.
+func terminalText(s string) string {
+	// A byte that is not UTF-8 (RuneError) could be an 8-bit C1 control.
+	clean := func(r rune) bool {
+		return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || r == utf8.RuneError
+	}
+	if strings.IndexFunc(s, clean) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if clean(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

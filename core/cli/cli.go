@@ -40,8 +40,9 @@ func IsCommand(args []string) bool {
 	if len(args) == 0 {
 		return false
 	}
+	// -open=chat as well as --open chat: Go's flag syntax takes both.
 	a := args[0]
-	return !strings.HasPrefix(a, "--open") && a != "-open"
+	return !strings.HasPrefix(a, "--open") && !strings.HasPrefix(a, "-open")
 }
 
 // Run runs the command in args (without the program name) and returns its

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/login"
 )
 
 // runRefresh refreshes the ChatGPT tokens now, under Codex's locks. It
@@ -24,52 +25,36 @@ func runRefresh(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	// An earlier refresh whose tokens were never written comes first: its
-	// refresh token is spent, so refreshing again could only fail.
-	doc, err := svc.Refresher.Recover(ctx)
-	if err != nil {
+	out, err := svc.RefreshNow(ctx)
+	switch {
+	case errors.Is(err, auth.ErrLoginNeeded):
+		fmt.Fprintln(env.Stderr, "codextray:", err)
+		return ExitLoginNeeded
+	case err != nil:
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	verb := "Finished a refresh that an earlier run could not write"
-	if doc == nil {
-		snap := svc.Loader.Load(ctx)
-		switch {
-		case snap.Err != nil:
-			fmt.Fprintln(env.Stderr, "codextray: cannot read the Codex login:", snap.Err)
-			return ExitFailure
-		case snap.Doc == nil:
-			fmt.Fprintln(env.Stderr, "codextray: not signed in to Codex. Sign in with `codex login`.")
-			return ExitLoginNeeded
-		case snap.Doc.Mode() == "apikey":
-			fmt.Fprintln(env.Stdout, "Codex uses an API key; there is no token to refresh.")
-			return ExitOK
-		}
-		res, err := svc.Refresher.Refresh(ctx, snap.Doc, "forced")
-		if err != nil {
-			fmt.Fprintln(env.Stderr, "codextray:", err)
-			if errors.Is(err, auth.ErrLoginNeeded) {
-				return ExitLoginNeeded
-			}
-			return ExitFailure
-		}
-		doc = res.Doc
-		switch {
-		case res.Refreshed:
-			verb = "Refreshed"
-		case !res.Recovered:
-			verb = "Another program refreshed the login just now; using it"
-		}
-	}
-	exp := auth.AccessExpiry(doc)
-	if exp.IsZero() {
-		fmt.Fprintf(env.Stdout, "%s.\n", verb)
-	} else {
-		fmt.Fprintf(env.Stdout, "%s: the token is valid until %s (%s).\n", verb, exp.Local().Format("2006-01-02 15:04 MST"), auth.HumanDuration(time.Until(exp)))
-	}
-	// Keep the keychain mirror current; a missing keychain is not an error.
-	_ = svc.Mirror.Save(ctx, doc)
+	fmt.Fprintln(env.Stdout, refreshSentence(out))
 	return ExitOK
+}
+
+// refreshSentence is how the command line words a refresh's outcome.
+func refreshSentence(out login.RefreshOutcome) string {
+	var verb string
+	switch out.Kind {
+	case login.NoTokenAPIKey:
+		return "Codex uses an API key; there is no token to refresh."
+	case login.Recovered:
+		verb = "Finished a refresh that an earlier run could not write"
+	case login.Adopted:
+		verb = "Another program refreshed the login just now; using it"
+	default:
+		verb = "Refreshed"
+	}
+	if out.Expires.IsZero() {
+		return verb + "."
+	}
+	return fmt.Sprintf("%s: the token is valid until %s (%s).", verb, out.Expires.Local().Format("2006-01-02 15:04 MST"), auth.HumanDuration(time.Until(out.Expires)))
 }
 
 // runRestore writes the login kept in the keychain mirror back to
@@ -84,12 +69,11 @@ func runRestore(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "codextray:", err)
 		return ExitFailure
 	}
-	doc, err := svc.Mirror.Restore(ctx, svc.Loader)
+	st, err := svc.Restore(ctx)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "codextray: restore:", err)
 		return ExitFailure
 	}
-	st := auth.NewStatus(auth.Snapshot{Home: svc.Home, Source: auth.SourceFile, Doc: doc}, auth.StatusOptions{Now: time.Now()})
 	fmt.Fprintf(env.Stdout, "Restored the Codex login from the keychain. %s\n", st.Message)
 	return ExitOK
 }

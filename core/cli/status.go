@@ -36,7 +36,19 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 		set.Reminder = *reminder
 	}
 	set.KeepAlive = 0 // a status command never refreshes
+	warned := false
 	print := func(st auth.Status) error {
+		// A warning, on stderr: the JSON object and its message stay
+		// as DESIGN.md defines them.
+		if perm, open := auth.OpenToOthers(svc.Loader.AuthPath()); open && st.Source == string(auth.SourceFile) {
+			if !warned {
+				fmt.Fprintf(env.Stderr, "codextray: warning: %s can be read by other users (mode %04o); keep it private with: chmod 600 %s\n",
+					svc.Loader.AuthPath(), perm, svc.Loader.AuthPath())
+			}
+			warned = true
+		} else {
+			warned = false
+		}
 		if *asJSON {
 			return writeJSONLine(env.Stdout, st)
 		}

@@ -131,7 +131,8 @@ func TestUsageAndVersion(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "codextray 1.2.3 (commit ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	if IsCommand(nil) || IsCommand([]string{"--open", "chat"}) || IsCommand([]string{"--open=status"}) || !IsCommand([]string{"status"}) {
+	if IsCommand(nil) || IsCommand([]string{"--open", "chat"}) || IsCommand([]string{"--open=status"}) ||
+		IsCommand([]string{"-open=chat"}) || IsCommand([]string{"-open", "chat"}) || !IsCommand([]string{"status"}) {
 		t.Error("IsCommand misclassifies")
 	}
 }

@@ -36,7 +36,9 @@ const SocketName = "codextray.sock"
 const exchangeTimeout = 3 * time.Second
 
 // SocketPath is where the running instance listens: $XDG_RUNTIME_DIR, else a
-// private directory under the temp dir named with the user's id.
+// private directory under the temp dir named with the user's id. The temp
+// dir is shared by every user, so anyone could create that directory
+// first: Claim checks that it is the user's own and closed to others.
 func SocketPath(getenv func(string) string) string {
 	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" {
 		return filepath.Join(dir, SocketName)
@@ -55,6 +57,11 @@ type Server struct {
 // another instance answers there, hands req to it and returns ErrHandedOver.
 // A socket left behind by a crashed instance is replaced.
 func Claim(path string, req Request) (*Server, error) {
+	// Whoever controls the folder controls who answers on the socket: a
+	// squatter's "ok" would swallow the request and end this start.
+	if err := privateDir(filepath.Dir(path), os.Getuid()); err != nil {
+		return nil, err
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		err := Send(path, req)
 		if err == nil {
@@ -69,9 +76,6 @@ func Claim(path string, req Request) (*Server, error) {
 		if !isNobodyThere(err) {
 			return nil, fmt.Errorf("reaching the running codextray at %s: %w", path, err)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
-		}
 		_ = os.Remove(path) // stale: nobody accepts on it
 		ln, err := net.Listen("unix", path)
 		if err == nil {
@@ -83,6 +87,32 @@ func Claim(path string, req Request) (*Server, error) {
 		// Another instance started at the same moment; ask it instead.
 	}
 	return nil, fmt.Errorf("cannot claim %s: another codextray keeps starting and stopping", path)
+}
+
+// privateDir makes dir (mode 0700) if it does not exist, and checks that
+// it is a folder (not a symlink) owned by uid that no one else may enter.
+func privateDir(dir string, uid int) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("cannot make the folder for codextray's socket: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("cannot make the folder for codextray's socket: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("cannot check the folder of codextray's socket: %w", err)
+	}
+	const fix = "Remove it, or set XDG_RUNTIME_DIR to a folder of your own."
+	if !fi.IsDir() {
+		return fmt.Errorf("codextray does not use %s for its socket: it is not a folder (a symlink?). %s", dir, fix)
+	}
+	if owner, ok := fileOwner(fi); ok && owner != uid {
+		return fmt.Errorf("codextray does not use %s for its socket: it belongs to another user (uid %d). %s", dir, owner, fix)
+	}
+	if perm := fi.Mode().Perm(); checkMode && perm&0o077 != 0 {
+		return fmt.Errorf("codextray does not use %s for its socket: other users may enter it (mode %04o). %s", dir, perm, fix)
+	}
+	return nil
 }
 
 func isNobodyThere(err error) bool {

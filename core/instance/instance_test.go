@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,4 +90,67 @@ func shortTempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(d) })
 	return d
+}
+
+// squatter listens on path and answers every request "ok", as another
+// user's planted socket would.
+func squatter(t *testing.T, path string) {
+	t.Helper()
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("ok\n"))
+			c.Close()
+		}
+	}()
+}
+
+// With XDG_RUNTIME_DIR unset, the socket folder sits in the shared temp
+// dir: a folder there that others may enter (another user made it, or
+// opened it up) is refused, and no request goes to whoever listens in it.
+func TestClaimRefusesASocketFolderOthersCanEnter(t *testing.T) {
+	tmp := shortTempDir(t)
+	t.Setenv("TMPDIR", tmp)
+	path := SocketPath(func(string) string { return "" })
+	if err := os.Mkdir(filepath.Dir(path), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(path), 0o777); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	squatter(t, path)
+	_, err := Claim(path, Request{Open: "chat"})
+	if err == nil || errors.Is(err, ErrHandedOver) || !strings.Contains(err.Error(), "other users may enter it") {
+		t.Fatalf("Claim = %v, want a refusal of the folder", err)
+	}
+}
+
+// A socket folder owned by someone else is refused whatever its mode.
+func TestPrivateDirChecksTheOwner(t *testing.T) {
+	dir := filepath.Join(shortTempDir(t), "codextray-x")
+	if err := privateDir(dir, os.Getuid()); err != nil {
+		t.Fatalf("own fresh folder: %v", err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("made with %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+	err := privateDir(dir, os.Getuid()+1)
+	if err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Fatalf("someone else's folder: %v", err)
+	}
+	link := dir + "-link"
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := privateDir(link, os.Getuid()); err == nil || !strings.Contains(err.Error(), "not a folder") {
+		t.Fatalf("a symlink: %v", err)
+	}
 }

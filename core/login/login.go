@@ -148,14 +148,12 @@ func (s *Service) Watch(ctx context.Context, set Settings, out chan<- auth.Statu
 }
 
 // SettingsFromPreferences reads the user's settings as the Settings window
-// saved them.
+// saved them, for a command: MaintainMirror is off.
 func SettingsFromPreferences() Settings {
-	p := appdata.Preferences()
-	return Settings{
-		Reminder:      time.Duration(appdata.Float(p, appdata.PrefReminderHours, 24) * float64(time.Hour)),
-		MirrorEnabled: appdata.Bool(p, appdata.PrefMirrorEnabled, true),
-		KeepAlive:     time.Duration(appdata.Float(p, appdata.PrefKeepAliveHours, 0) * float64(time.Hour)),
-	}
+	path, _ := appdata.PreferencesPath() // none: every setting takes its default
+	set := SettingsFrom(appdata.OpenPrefs(path))
+	set.MaintainMirror = false
+	return set
 }
 
 // Backend is the client of the ChatGPT backend (or the API, for an API-key

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Notify shows a desktop notification through the session bus's
@@ -43,7 +45,7 @@ func iconPath(appID string, icon []byte) string {
 		return ""
 	}
 	path := filepath.Join(dir, appID, "icon.png")
-	if old, err := os.ReadFile(path); err == nil && string(old) == string(icon) {
+	if old, err := userfile.Read(path, int64(len(icon))); err == nil && string(old) == string(icon) {
 		return path
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

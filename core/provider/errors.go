@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Kind sorts errors by what the user can do about them.
@@ -33,6 +34,10 @@ const (
 	KindStreamEnded      Kind = "stream_ended"            // closed without response.completed
 	KindFailed           Kind = "failed"                  // another response.failed or error event
 	KindProtocol         Kind = "protocol"                // an answer Codex Tray cannot read
+	KindAnswerTooLarge   Kind = "answer_too_large"        // the answer passed MaxAnswerBytes
+	KindAnswerTooLong    Kind = "answer_time_limit"       // the answer took longer than MaxAnswerTime
+	KindEventTooLarge    Kind = "event_too_large"         // one event of the stream passed MaxEventSize
+	KindTimeout          Kind = "timeout"                 // the backend took the request and did not answer
 )
 
 // Error is a failed backend call: a sentence for the user (Message) and the
@@ -116,6 +121,8 @@ func (b errorBody) detail() string {
 
 // classifyHTTP turns a non-2xx answer into an *Error.
 func classifyHTTP(status int, h http.Header, body []byte, model string, now time.Time) *Error {
+	// What the backend sent back enters Codex Tray here, without secrets.
+	body = []byte(scrub.String(string(body)))
 	var b errorBody
 	_ = json.Unmarshal(body, &b) // not JSON: the raw body is used below
 	var we wireError

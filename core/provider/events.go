@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	sse "github.com/tmaxmax/go-sse"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Event is one event of a streamed turn, named after the Responses stream
@@ -90,6 +94,26 @@ func (Failed) isEvent()                {}
 func (Incomplete) isEvent()            {}
 func (ErrorEvent) isEvent()            {}
 
+// EventTooLargeError: one event of the stream is longer than the limit.
+type EventTooLargeError struct{ Limit int }
+
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("an event of the stream is larger than %s", humanSize(int64(e.Limit)))
+}
+
+// humanSize is n bytes for a sentence: "32 MiB", "512 KiB", "100 bytes".
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // DecodeConfig configures Decode.
 type DecodeConfig struct {
 	MaxEventSize int // default MaxEventSize
@@ -109,6 +133,9 @@ func Decode(r io.Reader, cfg DecodeConfig) iter.Seq2[Event, error] {
 		src := io.MultiReader(r, strings.NewReader("\n\n"))
 		for ev, err := range sse.Read(src, &sse.ReadConfig{MaxEventSize: cfg.MaxEventSize}) {
 			if err != nil {
+				if errors.Is(err, bufio.ErrTooLong) {
+					err = &EventTooLargeError{Limit: cfg.MaxEventSize}
+				}
 				yield(nil, fmt.Errorf("reading the event stream: %w", err))
 				return
 			}
@@ -209,6 +236,10 @@ func parseEvent(data string) (Event, bool) {
 	if data == "" {
 		return nil, false
 	}
+	// The backend may echo what it was sent: no secret of Codex Tray's
+	// goes further than here (error texts also lose anything shaped
+	// like a credential, below).
+	data = scrub.Known(data)
 	var w wireEvent
 	if json.Unmarshal([]byte(data), &w) != nil {
 		return nil, false
@@ -248,7 +279,7 @@ func parseEvent(data string) (Event, bool) {
 		if r := w.Response; r != nil {
 			f.ResponseID = r.ID
 			if e := r.Error; e != nil {
-				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), string(e.Message), string(e.PlanType)
+				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), scrub.String(string(e.Message)), string(e.PlanType)
 				f.ResetsAt = e.resetsAt(time.Now())
 			}
 		}
@@ -258,7 +289,7 @@ func parseEvent(data string) (Event, bool) {
 		if r := w.Response; r != nil {
 			in.ResponseID = r.ID
 			if r.IncompleteDetails != nil {
-				in.Reason = string(r.IncompleteDetails.Reason)
+				in.Reason = scrub.String(string(r.IncompleteDetails.Reason))
 			}
 		}
 		return in, true
@@ -275,6 +306,7 @@ func parseEvent(data string) (Event, bool) {
 				e.Message = string(w.Error.Message)
 			}
 		}
+		e.Message, e.Param = scrub.String(e.Message), scrub.String(e.Param)
 		return e, true
 	}
 	return nil, false

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/webclient"
 )
 
 // credentials asks the source for the current credentials.
@@ -65,13 +69,25 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 		if err != nil {
 			return nil, err
 		}
+		var wrote atomic.Bool
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}))
 		res, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		var ne net.Error
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, webclient.ErrRedirectRefused):
+			return nil, &Error{Kind: KindProtocol, Message: "The backend redirected the request to another address, which Codex Tray does not follow. Check the backend address (" + EnvChatGPTBaseURL + " or config.toml).", Cause: err}
+		case wrote.Load() && errors.As(err, &ne) && ne.Timeout():
+			// It has the request and says nothing: asking again would
+			// only wait as long again.
+			return nil, &Error{Kind: KindTimeout, Retryable: true, Cause: err,
+				Message: fmt.Sprintf("The ChatGPT backend took the request but did not answer within %s. Try again later.", c.opts.HeaderTimeout)}
+		default:
 			last = networkError(err)
-		} else {
+		}
+		if err == nil {
 			c.noteRateLimits(ParseRateLimits(res.Header))
 			switch {
 			case res.StatusCode < 300 || res.StatusCode == http.StatusNotModified:

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // MaxImageSize is the largest image Codex Tray sends.
@@ -34,7 +35,7 @@ func ImageFromBytes(name string, data []byte) (Image, error) {
 
 // LoadImage reads and checks an image file.
 func LoadImage(path string) (Image, error) {
-	f, err := os.Open(path)
+	f, err := userfile.Open(path)
 	if err != nil {
 		return Image{}, fmt.Errorf("cannot read the image: %w", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Model is one entry of the backend's model catalog.
@@ -203,7 +205,7 @@ func (c *Client) readCache(path string, cr Credentials) (modelsCache, bool) {
 	if path == "" {
 		return mc, false
 	}
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, 16<<20)
 	if err != nil || json.Unmarshal(data, &mc) != nil {
 		return modelsCache{}, false
 	}

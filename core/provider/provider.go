@@ -8,7 +8,6 @@ package provider
 import (
 	"context"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/webclient"
 )
 
 // Defaults, as Codex uses them (codex-protocol.md §4–7).
@@ -33,10 +33,21 @@ const (
 	DefaultOriginator = "codex_cli_rs"
 
 	DefaultIdleTimeout = 300 * time.Second
-	DefaultMaxRetries  = 4
-	DefaultRetryBase   = 200 * time.Millisecond
-	ModelsTimeout      = 10 * time.Second
-	ModelsCacheTTL     = 5 * time.Minute
+	// DefaultHeaderTimeout bounds the wait for the response headers: the
+	// backend answers a turn's POST with its headers at once, and only
+	// then thinks, streaming as it goes.
+	DefaultHeaderTimeout = 60 * time.Second
+	// DefaultMaxAnswerBytes caps the text (answer and reasoning summary)
+	// of one turn: a long chat answer is tens of KiB, and a stream that
+	// never ends must not fill the memory.
+	DefaultMaxAnswerBytes = 8 << 20
+	// DefaultMaxAnswerTime caps one streamed turn, from its request to its
+	// last event: the longest reasoning turns take minutes, not hours.
+	DefaultMaxAnswerTime = 30 * time.Minute
+	DefaultMaxRetries    = 4
+	DefaultRetryBase     = 200 * time.Millisecond
+	ModelsTimeout        = 10 * time.Second
+	ModelsCacheTTL       = 5 * time.Minute
 
 	// MaxEventSize bounds one SSE event: a response.completed carrying the
 	// whole response can be many megabytes.
@@ -62,14 +73,21 @@ type Options struct {
 	ChatGPTBaseURL string // default DefaultChatGPTBaseURL
 	OpenAIBaseURL  string // default DefaultOpenAIBaseURL
 
-	HTTPClient   *http.Client // default: a client with a Cloudflare-cookie jar, no overall timeout
-	AppVersion   string       // Codex Tray's version, for User-Agent; default "dev"
-	Originator   string       // default DefaultOriginator
-	Instructions string       // default DefaultInstructions
+	// HTTPClient, when set, replaces the client New builds from the
+	// timeouts below (and its deadlines are the caller's).
+	HTTPClient   *http.Client
+	AppVersion   string // Codex Tray's version, for User-Agent; default "dev"
+	Originator   string // default DefaultOriginator
+	Instructions string // default DefaultInstructions
 
-	IdleTimeout time.Duration // between bytes of a stream; default DefaultIdleTimeout
-	MaxRetries  int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
-	RetryBase   time.Duration // first backoff; default DefaultRetryBase
+	IdleTimeout    time.Duration // between bytes of an answer; default DefaultIdleTimeout
+	HeaderTimeout  time.Duration // from a request sent to its response headers; default DefaultHeaderTimeout
+	ConnectTimeout time.Duration // TCP connect, and the TLS handshake; default webclient's
+	MaxEventSize   int           // one event of a stream; default MaxEventSize
+	MaxAnswerBytes int64         // the text of one turn; default DefaultMaxAnswerBytes
+	MaxAnswerTime  time.Duration // one streamed turn; default DefaultMaxAnswerTime
+	MaxRetries     int           // retries of 5xx and network errors; default DefaultMaxRetries, <0 for none
+	RetryBase      time.Duration // first backoff; default DefaultRetryBase
 
 	// CacheDir holds the model cache; default os.UserCacheDir()/codextray.
 	// "-" disables the disk cache.
@@ -112,6 +130,18 @@ func New(opts Options) *Client {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
 	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if opts.MaxEventSize <= 0 {
+		opts.MaxEventSize = MaxEventSize
+	}
+	if opts.MaxAnswerBytes <= 0 {
+		opts.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
+	if opts.MaxAnswerTime <= 0 {
+		opts.MaxAnswerTime = DefaultMaxAnswerTime
+	}
 	if opts.MaxRetries == 0 {
 		opts.MaxRetries = DefaultMaxRetries
 	}
@@ -130,10 +160,10 @@ func New(opts Options) *Client {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		// Codex keeps Cloudflare's cookies for the ChatGPT hosts; a jar does
-		// the same (it only returns cookies to the hosts that set them).
-		jar, _ := cookiejar.New(nil)
-		hc = &http.Client{Jar: jar}
+		// Codex keeps Cloudflare's cookies for the ChatGPT hosts; the jar
+		// does the same (it only returns cookies to the hosts that set them).
+		hc = webclient.NewWithCookies(webclient.Timeouts{Connect: opts.ConnectTimeout, TLS: opts.ConnectTimeout,
+			Headers: opts.HeaderTimeout, Idle: opts.IdleTimeout})
 	}
 	return &Client{opts: opts, http: hc}
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/codextray/codextray/core/webclient"
 )
 
 // Stream is one streamed turn. Read it like a bufio.Scanner:
@@ -38,12 +40,15 @@ type Stream struct {
 	stop       func()
 	idle       *time.Timer
 	idleFired  atomic.Bool
+	// timeCap ends the turn after MaxAnswerTime; timeFired says it did.
+	timeCap   *time.Timer
+	timeFired atomic.Bool
 
-	reconnects int
-	delivered  bool // an event past response.created reached the caller
-	cur        Event
-	err        error
-	done       bool
+	delivered bool  // an event past response.created reached the caller
+	textBytes int64 // answer and reasoning text so far, against MaxAnswerBytes
+	cur       Event
+	err       error
+	done      bool
 
 	rateLimits  RateLimits
 	servedModel string
@@ -53,6 +58,10 @@ type Stream struct {
 // network errors with backoff and re-reading the credentials after a 401,
 // and returns once the backend has accepted it. Errors before the stream
 // (usage limit, unknown model, login needed, …) are returned here as *Error.
+// Once the backend has accepted the turn it is never sent again: whatever
+// ends the stream early ends the turn, with an *Error that says why. The
+// stream is capped in size (MaxAnswerBytes of text, MaxEventSize per
+// event) and in time (MaxAnswerTime).
 func (c *Client) Stream(ctx context.Context, r TurnRequest) (*Stream, error) {
 	if r.ConversationID == "" {
 		r.ConversationID = NewConversationID()
@@ -63,8 +72,16 @@ func (c *Client) Stream(ctx context.Context, r TurnRequest) (*Stream, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Stream{c: c, ctx: ctx, cancel: cancel, req: r, body: body}
-	if err := s.connect(); err != nil {
+	s.timeCap = time.AfterFunc(c.opts.MaxAnswerTime, func() {
+		s.timeFired.Store(true)
 		cancel()
+	})
+	if err := s.connect(); err != nil {
+		s.timeCap.Stop()
+		cancel()
+		if s.timeFired.Load() {
+			return nil, s.timeLimitError()
+		}
 		return nil, err
 	}
 	return s, nil
@@ -110,7 +127,7 @@ func (s *Stream) connect() error {
 		connCancel()
 	})
 	r := &idleReader{r: res.Body, t: s.idle, d: c.opts.IdleTimeout}
-	s.next, s.stop = pullEvents(Decode(r, DecodeConfig{}))
+	s.next, s.stop = pullEvents(Decode(r, DecodeConfig{MaxEventSize: c.opts.MaxEventSize}))
 	return nil
 }
 
@@ -131,71 +148,96 @@ func (s *Stream) Next() bool {
 	if s.done {
 		return false
 	}
-	for {
-		ev, err, ok := s.next()
-		if err == nil && !ok {
-			err = io.EOF
-		}
-		if err != nil {
-			e, retry := s.readError(err)
-			if retry && !s.delivered && s.reconnects < max(s.c.opts.MaxRetries, 0) && s.ctx.Err() == nil {
-				s.reconnects++
-				s.closeConn()
-				if err := sleep(s.ctx, s.c.backoff(s.reconnects)); err != nil {
-					return s.fail(err)
-				}
-				if err := s.connect(); err != nil {
-					return s.fail(err)
-				}
-				continue
-			}
-			return s.fail(e)
-		}
-		switch e := ev.(type) {
-		case Created:
-		case Completed:
-			s.done = true
-			s.closeConn()
-		case Failed:
-			return s.fail(classifyFailed(e, s.req.Model))
-		case Incomplete:
-			return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
-				Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
-				Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
-		case ErrorEvent:
-			f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
-			f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
-			return s.fail(f)
-		default:
-			s.delivered = true
-		}
-		s.cur = ev
-		return true
+	ev, err, ok := s.next()
+	if err == nil && !ok {
+		err = io.EOF
 	}
+	if err != nil {
+		return s.fail(s.readError(err))
+	}
+	switch e := ev.(type) {
+	case Created:
+	case Completed:
+		s.done = true
+		s.timeCap.Stop()
+		s.closeConn()
+	case Failed:
+		return s.fail(classifyFailed(e, s.req.Model))
+	case Incomplete:
+		return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
+			Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
+			Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
+	case ErrorEvent:
+		f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
+		f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
+		return s.fail(f)
+	case TextDelta:
+		s.delivered = true
+		if err := s.count(len(e.Delta)); err != nil {
+			return s.fail(err)
+		}
+	case ReasoningSummaryDelta:
+		s.delivered = true
+		if err := s.count(len(e.Delta)); err != nil {
+			return s.fail(err)
+		}
+	default:
+		s.delivered = true
+	}
+	s.cur = ev
+	return true
+}
+
+// count adds n bytes of text to the turn's total, failing past the cap.
+func (s *Stream) count(n int) error {
+	s.textBytes += int64(n)
+	if s.textBytes <= s.c.opts.MaxAnswerBytes {
+		return nil
+	}
+	limit := humanSize(s.c.opts.MaxAnswerBytes)
+	return &Error{Kind: KindAnswerTooLarge,
+		Message: "The answer passed Codex Tray's limit of " + limit + " of text, so it was cut off there.",
+		Cause:   fmt.Errorf("more than %d bytes of text in one turn", s.c.opts.MaxAnswerBytes)}
+}
+
+func (s *Stream) timeLimitError() *Error {
+	return &Error{Kind: KindAnswerTooLong,
+		Message: fmt.Sprintf("The answer took longer than Codex Tray's limit of %s, so it was cut off there.", s.c.opts.MaxAnswerTime),
+		Cause:   fmt.Errorf("turn still streaming after %s", s.c.opts.MaxAnswerTime)}
 }
 
 // readError classifies an error reading the stream (io.EOF when it ended
-// without response.completed) and says whether reconnecting may help.
-func (s *Stream) readError(err error) (error, bool) {
+// without response.completed).
+func (s *Stream) readError(err error) error {
+	var idle *webclient.IdleError
+	var tooLarge *EventTooLargeError
 	switch {
-	case s.idleFired.Load():
+	case s.idleFired.Load() || errors.As(err, &idle):
 		return &Error{Kind: KindIdle,
 			Message: fmt.Sprintf("The backend sent nothing for %s, so the answer was cut off. Try again.", s.c.opts.IdleTimeout),
-			Cause:   fmt.Errorf("idle timeout waiting for SSE after %s", s.c.opts.IdleTimeout)}, false
+			Cause:   fmt.Errorf("idle timeout waiting for SSE after %s", s.c.opts.IdleTimeout)}
+	case s.timeFired.Load():
+		return s.timeLimitError()
 	case s.ctx.Err() != nil:
-		return s.ctx.Err(), false
+		return s.ctx.Err()
+	case errors.As(err, &tooLarge):
+		return &Error{Kind: KindEventTooLarge,
+			Message: "The backend sent one event larger than Codex Tray's limit of " + humanSize(int64(tooLarge.Limit)) + ", so the answer was cut off there.",
+			Cause:   err}
 	case errors.Is(err, io.EOF):
 		return &Error{Kind: KindStreamEnded, Message: "The connection closed before the answer was complete. Try again.",
-			Cause: errors.New("stream closed before response.completed")}, false
+			Cause: errors.New("stream closed before response.completed")}
 	}
 	e := networkError(err)
+	e.Message = "The connection to the ChatGPT backend broke before the answer was complete. Try again."
 	if s.delivered {
 		e.Message = "The connection broke during the answer, so it is incomplete. Try again."
 	}
-	return e, true
+	return e
 }
 
 func (s *Stream) fail(err error) bool {
+	s.timeCap.Stop()
 	s.err = err
 	s.done = true
 	s.cur = nil
@@ -214,6 +256,7 @@ func (s *Stream) Cancel() { s.cancel() }
 
 // Close releases the stream and its connection.
 func (s *Stream) Close() error {
+	s.timeCap.Stop()
 	s.cancel()
 	s.done = true
 	s.closeConn()

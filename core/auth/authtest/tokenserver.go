@@ -31,6 +31,11 @@ const (
 	FailServerError                 // 500 {"error":{"message":…}}
 	FailHang                        // never answers until the client gives up
 	FailTopLevelCodeExpired         // 401 {"code":"refresh_token_expired"} (top-level code)
+	// The slow and broken servers below spend the refresh token (and
+	// rotate it, as a success does) but the client never gets the new one.
+	FailSpendThenHang    // spends the token, then answers only after the client gave up
+	FailSpendThenGarbage // spends the token, then answers 200 with a body that is not JSON
+	FailEchoToken        // 500 whose message quotes the refresh token it was sent
 )
 
 // TokenRequest is one request the token server received. Body holds the
@@ -244,7 +249,7 @@ func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send f
 		return bad(http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "refresh_token is missing"})
 	}
 
-	if fail != FailNone {
+	if fail != FailNone && fail != FailSpendThenHang && fail != FailSpendThenGarbage {
 		s.mu.Lock()
 		s.counts.Failed++
 		s.mu.Unlock()
@@ -265,6 +270,8 @@ func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send f
 			return send(http.StatusUnauthorized, map[string]any{"error": map[string]any{"message": "fake token server: unauthorized"}})
 		case FailTopLevelCodeExpired:
 			return send(http.StatusUnauthorized, map[string]any{"code": "refresh_token_expired"})
+		case FailEchoToken:
+			return send(http.StatusInternalServerError, map[string]any{"error": map[string]any{"message": "fake token server: cannot redeem " + body["refresh_token"]}})
 		case FailServerError:
 			return send(http.StatusInternalServerError, map[string]any{"error": map[string]any{"message": "fake token server: internal error"}})
 		case FailHang:
@@ -320,6 +327,27 @@ func (s *TokenServer) answer(gone <-chan struct{}, w http.ResponseWriter, send f
 	s.current = next
 	s.issued[exp.UTC().Format(time.RFC3339)] = true
 	s.mu.Unlock()
+	switch fail {
+	case FailSpendThenHang:
+		// The answer is ready but comes too late: once the client has
+		// given up, it is written to a connection nobody reads.
+		select {
+		case <-s.stop:
+		case <-gone:
+		}
+		s.mu.Lock()
+		s.counts.Failed++
+		s.mu.Unlock()
+		return send(http.StatusOK, resp)
+	case FailSpendThenGarbage:
+		s.mu.Lock()
+		s.counts.Failed++
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "<html><body>502 Bad Gateway (upstream hiccup)</body></html>")
+		return http.StatusOK
+	}
 	code := send(http.StatusOK, resp)
 	select {
 	case s.got <- struct{}{}:

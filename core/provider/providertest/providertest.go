@@ -71,6 +71,12 @@ type Reply struct {
 	Hang bool
 	// Before runs first, e.g. to change the login on disk.
 	Before func(*http.Request)
+	// Silent takes the request and never answers: no status, no headers,
+	// until the client goes away.
+	Silent bool
+	// Repeat is written again and again after Chunks, each time flushed,
+	// until the client goes away: an answer that never ends.
+	Repeat string
 }
 
 // New starts a fake backend that expects requests signed with token (any
@@ -292,6 +298,14 @@ func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, reply *Reply
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
 	}
+	if reply.Silent {
+		<-r.Context().Done()
+		select {
+		case s.Disconnected <- time.Now():
+		default:
+		}
+		return
+	}
 	if reply.Status != 0 && reply.Status != http.StatusOK {
 		writeJSON(w, reply.Status, []byte(reply.Body))
 		return
@@ -302,6 +316,14 @@ func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, reply *Reply
 	_ = rc.Flush()
 	for _, c := range reply.Chunks {
 		if _, err := io.WriteString(w, c); err != nil {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+	for reply.Repeat != "" {
+		if _, err := io.WriteString(w, reply.Repeat); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {

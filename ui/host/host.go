@@ -1,0 +1,165 @@
+// Package host is the window host: a Fyne app the tray process starts on
+// demand (`--window-host`) that shows the status, settings and sign-in
+// windows and the chat, all drawn from one controller's State, and exits
+// when no window is left open. It reads the tray's requests from stdin
+// (core/winhost) and does no I/O of its own.
+package host
+
+import (
+	"context"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/codextray/codextray/assets"
+	"github.com/codextray/codextray/core/appdata"
+	"github.com/codextray/codextray/core/winhost"
+	"github.com/codextray/codextray/ui/chatwin"
+	"github.com/codextray/codextray/ui/control"
+	"github.com/codextray/codextray/ui/view"
+)
+
+// notifyLinger is how long a window host with nothing open stays after it
+// showed a notification.
+const notifyLinger = 5 * time.Second
+
+// Host is the window host's windows and the rule for when it exits. Its
+// fields are used on the UI goroutine only.
+type Host struct {
+	app  fyne.App
+	c    *control.Controller
+	chat chatwin.Deps
+	idle func() // no window is open and nothing is running: exit
+
+	status   *statusWindow
+	settings *settingsWindow
+	signIn   *signInWindow
+	chatWin  *chatwin.Window // nil until first opened
+	chatUp   bool            // the chat is shown, or hidden mid-answer
+}
+
+// New is the window host on the Fyne app a, with the services of deps
+// and the chat's own (history, images, streaming).
+func New(a fyne.App, deps control.Deps, chat chatwin.Deps) *Host {
+	h := &Host{app: a, c: control.New(deps, control.Host, a.Preferences()), chat: chat}
+	h.status = &statusWindow{h: h}
+	h.settings = &settingsWindow{h: h}
+	h.signIn = &signInWindow{app: a, closed: h.windowClosed}
+	// One seam for every window: each new State reaches them on the UI
+	// goroutine; the chat takes it into its own state and draws at its pace.
+	h.c.AddView(func(v view.State) { fyne.Do(func() { h.show(v) }) })
+	return h
+}
+
+// Run runs the window host for the tray process that started it: it reads
+// the tray's requests from in, answers on out, and returns when no window
+// is left open or in ends. It must be called from the main goroutine.
+func Run(deps control.Deps, chat chatwin.Deps, in io.Reader, out io.Writer) error {
+	if err := control.CheckDisplay(runtime.GOOS, os.Getenv); err != nil {
+		return err
+	}
+	a := app.NewWithID(appdata.AppID)
+	a.SetIcon(assets.AppIcon)
+	h := New(a, deps, chat)
+	h.idle = a.Quit
+
+	parent := deps.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	stopQuit := context.AfterFunc(parent, func() { fyne.Do(a.Quit) })
+	defer stopQuit()
+	served := make(chan struct{})
+	go func() { // ends when the tray closes the pipe
+		defer close(served)
+		_ = winhost.Serve(in, out, func(r winhost.Request, done func()) {
+			fyne.Do(func() { h.serve(r); done() })
+		})
+		fyne.Do(a.Quit) // the tray has quit
+	}()
+	ran := make(chan struct{})
+	go func() { defer close(ran); h.c.Run(ctx, func(w view.Window) { fyne.Do(func() { h.Open(w) }) }) }()
+	a.Run()
+	cancel()
+	<-ran
+	return nil
+}
+
+// serve carries out one request of the tray; UI goroutine.
+func (h *Host) serve(r winhost.Request) {
+	switch {
+	case r.Notify != nil:
+		h.app.SendNotification(fyne.NewNotification(r.Notify.Title, r.Notify.Body))
+		// Fyne hands the notification to the OS in the background
+		// (PowerShell on Windows): give it time before the host goes, if
+		// nothing else is open then.
+		time.AfterFunc(notifyLinger, func() { fyne.Do(h.windowClosed) })
+	case r.Open != "":
+		w, _ := view.ParseWindow(r.Open)
+		h.Open(w)
+	}
+}
+
+// Open shows a window; UI goroutine.
+func (h *Host) Open(w view.Window) {
+	switch w {
+	case view.Status:
+		h.status.open()
+	case view.Settings:
+		h.settings.open()
+	case view.SignIn:
+		h.signIn.open()
+	default:
+		h.openChat()
+	}
+}
+
+func (h *Host) openChat() {
+	if h.chatWin == nil {
+		h.chatWin = chatwin.New(h.app, h.chat)
+		h.chatWin.OnHidden(h.chatHidden)
+		h.chatWin.Update(h.c.Snapshot())
+	}
+	h.chatUp = true
+	h.chatWin.Show()
+}
+
+// show applies a State to the open windows; UI goroutine.
+func (h *Host) show(v view.State) {
+	if h.status.win != nil {
+		h.status.show(v)
+	}
+	if h.settings.win != nil {
+		h.settings.show(v)
+	}
+	if h.chatWin != nil {
+		h.chatWin.Update(v)
+	}
+}
+
+// onSignIn opens a terminal running `codex login`, or the window showing
+// the command when none can be opened.
+func (h *Host) onSignIn() {
+	h.c.SignIn(func() { fyne.Do(h.signIn.open) })
+}
+
+// chatHidden is called when the chat window was hidden and has no answer
+// streaming; UI goroutine.
+func (h *Host) chatHidden() {
+	h.chatUp = false
+	h.windowClosed()
+}
+
+// windowClosed ends the window host when no window is left open and the
+// chat streams nothing; UI goroutine.
+func (h *Host) windowClosed() {
+	if h.idle == nil || h.chatUp || h.status.win != nil || h.settings.win != nil || h.signIn.win != nil {
+		return
+	}
+	h.idle()
+}
