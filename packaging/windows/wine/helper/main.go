@@ -44,7 +44,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: helper lock [-whole] FILE... | open FILE | autostart enable EXE|disable|enabled | keychain clear|sizes USER...")
+		return fmt.Errorf("usage: helper lock [-whole] FILE... | open FILE | autostart enable EXE|disable|enabled | keychain clear|sizes USER [USER]")
 	}
 	switch args[0] {
 	case "lock":
@@ -141,5 +141,5 @@ func keychainCmd(args []string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("usage: helper keychain clear|sizes USER...")
+	return fmt.Errorf("usage: helper keychain clear|sizes USER [USER]")
 }
