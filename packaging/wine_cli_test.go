@@ -194,8 +194,11 @@ func TestWineRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	claims := login.Claims()
-	claims["padding"] = strings.Repeat("x", 4096)
+	claims["padding"] = strings.Repeat("x", 2900)
 	big := authtest.JWT(claims)
+	if len(big) < 4096 || len(big) > 2*auth.CredentialBlobMax {
+		t.Fatalf("the id_token is %d bytes, want 4 KB", len(big))
+	}
 	m["tokens"].(map[string]any)["id_token"] = big
 	raw, _ := json.MarshalIndent(m, "", "  ")
 	s.writeAuth(raw)
@@ -217,7 +220,7 @@ func TestWineRestore(t *testing.T) {
 	// The id_token's entries, read back through the Credential Manager.
 	user := auth.MirrorUser(s.home, "id_token")
 	out, errs, code := s.run(w.helper, "keychain", "sizes", user, user+"#2", user+"#3")
-	sizes := strings.Fields(out)
+	sizes := strings.Fields(out) // two pieces, no third
 	if code != 0 || len(sizes) != 3 || sizes[2] != "absent" {
 		t.Fatalf("helper keychain sizes: exit %d %q %s", code, out, errs)
 	}
