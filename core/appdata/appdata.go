@@ -35,6 +35,8 @@ const (
 	PrefNotifications  = "notifications"   // bool; default true
 	PrefDefaultModel   = "default_model"   // string; "" = the backend's default
 	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
+	PrefCodexPath      = "codex_path"      // string; "" = search PATH and the usual folders
+	PrefFast           = "fast"            // bool; the chat's Fast (priority tier) toggle
 )
 
 // fyneRoot is Fyne's root config directory on goos (fyne's

@@ -104,13 +104,13 @@ func TestStatusFieldsChatGPT(t *testing.T) {
 	var m map[string]any
 	b, _ := json.Marshal(st)
 	_ = json.Unmarshal(b, &m)
-	for _, k := range []string{"codex_home", "store", "source", "mode", "state", "email", "plan", "account_id", "expires_at", "expires_in_seconds", "last_refresh", "mirror", "message"} {
+	for _, k := range []string{"codex_home", "store", "source", "mode", "state", "email", "plan", "account_id", "expires_at", "expires_in_seconds", "last_refresh", "mirror", "message", "codex_cli"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("status JSON lacks %q: %s", k, b)
 		}
 	}
-	if len(m) != 13 {
-		t.Errorf("status JSON has %d fields, want 13: %s", len(m), b)
+	if len(m) != 14 {
+		t.Errorf("status JSON has %d fields, want 14: %s", len(m), b)
 	}
 }
 

@@ -37,9 +37,17 @@ type Status struct {
 	Mirror           string `json:"mirror"`
 	Message          string `json:"message"`
 	Error            string `json:"error,omitempty"`
+	// CodexCLI is the installed Codex CLI, null when none was found.
+	CodexCLI *CodexCLI `json:"codex_cli"`
 
 	// Expires is ExpiresAt as a time, for countdowns; zero when unknown.
 	Expires time.Time `json:"-"`
+}
+
+// CodexCLI is where the Codex CLI is installed and its version.
+type CodexCLI struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
 }
 
 // Mirror states of the keychain mirror.

@@ -69,7 +69,9 @@ func ProblemFor(err error) *Problem {
 		}
 	case errors.As(err, &pe) && pe.Kind == provider.KindContextLength:
 		p.Action = ActionNewChat
-	case errors.As(err, &pe) && (pe.Kind == provider.KindUsageNotIncluded || pe.Kind == provider.KindPolicy):
+	case errors.As(err, &pe) && (pe.Kind == provider.KindUsageNotIncluded || pe.Kind == provider.KindPolicy ||
+		pe.Kind == provider.KindInvalidPrompt || pe.Kind == provider.KindContentFilter || pe.Kind == provider.KindRouting):
+		// Sending the same turn again would fail the same way.
 		p.Action = ActionNone
 	}
 	return p
@@ -151,6 +153,7 @@ type Conversation struct {
 	id       string
 	msgs     []Message
 	items    []provider.Item // the conversation as the backend reads it
+	tier     string          // service tier of the next turns (SetServiceTier)
 	dirty    map[int]struct{}
 	resets   uint64 // grows with Reset, so a render can start over
 	revs     uint64 // the last Rev handed out
@@ -302,6 +305,14 @@ func (c *Conversation) touch(i int) {
 	c.dirty[i] = struct{}{}
 }
 
+// SetServiceTier sets the speed tier of the next turns (provider.
+// ServiceTierPriority for the chat's Fast toggle; "" for the standard one).
+func (c *Conversation) SetServiceTier(tier string) {
+	c.mu.Lock()
+	c.tier = tier
+	c.mu.Unlock()
+}
+
 // Send adds the user's message and streams the answer in the background,
 // with the whole conversation as input. ctx bounds the turn.
 func (c *Conversation) Send(ctx context.Context, text string, images []Attachment, model, effort string) error {
@@ -359,7 +370,7 @@ func (c *Conversation) start(ctx context.Context, model, effort string) error {
 	c.msgs = append(c.msgs, Message{Role: RoleAssistant, Model: model, Effort: effort, State: StateStreaming})
 	idx := len(c.msgs) - 1
 	c.touch(idx)
-	req := provider.TurnRequest{Model: model, Effort: effort, ConversationID: c.id, Input: append([]provider.Item(nil), c.items...)}
+	req := provider.TurnRequest{Model: model, Effort: effort, ConversationID: c.id, ServiceTier: c.tier, Input: append([]provider.Item(nil), c.items...)}
 	c.cancel, c.turnDone = cancel, done
 	resets, rec := c.resets, c.recorder
 	c.mu.Unlock()

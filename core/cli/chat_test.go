@@ -97,7 +97,7 @@ func TestChatJSONEndToEnd(t *testing.T) {
 	if req.JSON["model"] != "gpt-5.6-sol" || req.JSON["reasoning"].(map[string]any)["effort"] != "high" {
 		t.Errorf("model %v reasoning %v", req.JSON["model"], req.JSON["reasoning"])
 	}
-	content := req.JSON["input"].([]any)[0].(map[string]any)["content"].([]any)
+	content := req.Conversation()[0].(map[string]any)["content"].([]any)
 	if len(content) != 2 || !strings.HasPrefix(content[1].(map[string]any)["image_url"].(string), "data:image/png;base64,") {
 		t.Errorf("content %v", content)
 	}
@@ -119,7 +119,7 @@ func TestChatPlainStreamsText(t *testing.T) {
 	if out.String() != "fixture hello\n" || !strings.Contains(errb.String(), "gpt-5.5 · ") {
 		t.Fatalf("stdout %q stderr %q", out.String(), errb.String())
 	}
-	in := srv.RequestsTo("/codex/responses")[0].JSON["input"].([]any)[0].(map[string]any)["content"].([]any)[0].(map[string]any)
+	in := srv.RequestsTo("/codex/responses")[0].Conversation()[0].(map[string]any)["content"].([]any)[0].(map[string]any)
 	if in["text"] != "hello from stdin" {
 		t.Errorf("prompt %v", in)
 	}
@@ -227,8 +227,8 @@ func TestUsageCommand(t *testing.T) {
 		"primary_window":{"used_percent":42,"limit_window_seconds":18000,"reset_after_seconds":3600,"reset_at":1900000000},
 		"secondary_window":{"used_percent":7,"limit_window_seconds":604800,"reset_after_seconds":86400,"reset_at":1900500000}}}`), nil)
 	out, errOut, code := runCodextray(t, env, "usage")
-	if code != 0 || !strings.Contains(out, "Plan: Plus") || !strings.Contains(out, "5-hour limit: 42% used, resets") ||
-		!strings.Contains(out, "weekly limit: 7% used") {
+	if code != 0 || !strings.Contains(out, "Plan: Plus") || !strings.Contains(out, "5 h: 42% used, resets") ||
+		!strings.Contains(out, "Week: 7% used") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runCodextray(t, env, "usage", "--json")

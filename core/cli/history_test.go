@@ -128,7 +128,7 @@ func TestChatContinueAndHistoryCommands(t *testing.T) {
 		t.Fatalf("continue: exit %d: %s", code, errOut)
 	}
 	second := srv.RequestsTo("/codex/responses")[1].JSON
-	input := second["input"].([]any)
+	input := srv.RequestsTo("/codex/responses")[1].Conversation()
 	var types []string
 	for _, it := range input {
 		m := it.(map[string]any)

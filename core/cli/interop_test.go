@@ -43,6 +43,28 @@ var (
 // Without it the test fails in CI and is skipped elsewhere.
 func realCodex(t *testing.T) string {
 	t.Helper()
+	findRealCodex()
+	if realCodexErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the real Codex CLI is needed in CI: %v", realCodexErr)
+		}
+		t.Skipf("the real Codex CLI is not available (set CODEXTRAY_REAL_CODEX): %v", realCodexErr)
+	}
+	return realCodexPath
+}
+
+// mustRealCodex is realCodex for the tests that must fail, never skip,
+// without the real Codex CLI (the request interop test).
+func mustRealCodex(t *testing.T) string {
+	t.Helper()
+	findRealCodex()
+	if realCodexErr != nil {
+		t.Fatalf("the real Codex CLI is needed (set CODEXTRAY_REAL_CODEX, or run `make test`): %v", realCodexErr)
+	}
+	return realCodexPath
+}
+
+func findRealCodex() {
 	realCodexOnce.Do(func() {
 		if p := os.Getenv("CODEXTRAY_REAL_CODEX"); p != "" {
 			realCodexPath = p
@@ -68,13 +90,6 @@ func realCodex(t *testing.T) string {
 			realCodexErr = fmt.Errorf("%s printed no path", script)
 		}
 	})
-	if realCodexErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the real Codex CLI is needed in CI: %v", realCodexErr)
-		}
-		t.Skipf("the real Codex CLI is not available (set CODEXTRAY_REAL_CODEX): %v", realCodexErr)
-	}
-	return realCodexPath
 }
 
 // repoRoot is the nearest directory above the working directory with a go.mod.

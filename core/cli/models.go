@@ -59,7 +59,11 @@ func runModels(ctx context.Context, args []string, env Env) int {
 			}
 			levels = append(levels, e)
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\n", mark, m.Slug, m.DisplayName, strings.Join(levels, " "))
+		note := ""
+		if m.Unavailable {
+			note = "\t(not in your plan)"
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s%s\n", mark, m.Slug, m.DisplayName, strings.Join(levels, " "), note)
 	}
 	_ = tw.Flush()
 	return ExitOK

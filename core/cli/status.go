@@ -12,6 +12,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/provider"
 )
 
 func runStatus(ctx context.Context, args []string, env Env) int {
@@ -36,8 +37,26 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 		set.Reminder = *reminder
 	}
 	set.KeepAlive = 0 // a status command never refreshes
+	var codexCLI *auth.CodexCLI
+	if cli, err := svc.CodexCLI(ctx); err == nil {
+		codexCLI = &auth.CodexCLI{Path: cli.Path, Version: cli.Version}
+	}
+	// A workspace routing problem the chat, models or usage met, read from
+	// their note on disk: status neither asks the network nor reads the
+	// credentials through the refresher (it never refreshes).
+	var chatgptBase string
+	if cfg, err := auth.LoadConfig(svc.Home); err == nil {
+		chatgptBase, _ = provider.ResolveBaseURLs(cfg)
+	}
 	warned := false
 	print := func(st auth.Status) error {
+		st.CodexCLI = codexCLI
+		if st.Mode == "chatgpt" && chatgptBase != "" {
+			if routing := provider.RoutingProblem("", chatgptBase, st.AccountID); routing != "" {
+				st.Error = routing
+				st.Message += " " + routing
+			}
+		}
 		// A warning, on stderr: the JSON object and its message stay
 		// as DESIGN.md defines them.
 		if perm, open := auth.OpenToOthers(svc.Loader.AuthPath()); open && st.Source == string(auth.SourceFile) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/provider"
@@ -38,53 +40,33 @@ func runUsage(ctx context.Context, args []string, env Env) int {
 	return ExitOK
 }
 
-func writeUsageText(w io.Writer, rl provider.RateLimits, now time.Time) {
+func writeUsageText(out io.Writer, rl provider.RateLimits, now time.Time) {
 	if rl.PlanType != "" {
-		fmt.Fprintf(w, "Plan: %s\n", auth.PlanName(rl.PlanType))
+		fmt.Fprintf(out, "Plan: %s\n", auth.PlanName(rl.PlanType))
 	}
-	window := func(name string, win *provider.Window) {
-		if win == nil {
-			return
+	for _, w := range rl.Windows() {
+		// The label starts the line, capitalised as the tray and the
+		// windows show it: "5 h", "Week", "Month", "Codex Spark · 5 h".
+		line := fmt.Sprintf("%s: %.0f%% used", capitalise(w.Label), w.Window.UsedPercent)
+		if !w.Window.ResetsAt.IsZero() {
+			line += ", resets " + provider.FormatResetTime(w.Window.ResetsAt, now)
 		}
-		line := fmt.Sprintf("%s%s: %.0f%% used", name, windowName(win.WindowMinutes), win.UsedPercent)
-		if !win.ResetsAt.IsZero() {
-			line += ", resets " + provider.FormatResetTime(win.ResetsAt, now)
-		}
-		fmt.Fprintln(w, line)
-	}
-	window("", rl.Primary)
-	window("", rl.Secondary)
-	for _, l := range rl.Additional {
-		name := l.Name
-		if name == "" {
-			name = l.ID
-		}
-		window(name+" ", l.Primary)
-		window(name+" ", l.Secondary)
+		fmt.Fprintln(out, line)
 	}
 	if c := rl.Credits; c != nil {
 		switch {
 		case c.Unlimited:
-			fmt.Fprintln(w, "Credits: unlimited")
+			fmt.Fprintln(out, "Credits: unlimited")
 		case c.HasCredits:
-			fmt.Fprintf(w, "Credits: %s\n", c.Balance)
+			fmt.Fprintf(out, "Credits: %s\n", c.Balance)
 		}
 	}
 	if rl.LimitReached {
-		fmt.Fprintln(w, "The usage limit is reached.")
+		fmt.Fprintln(out, "The usage limit is reached.")
 	}
 }
 
-func windowName(minutes int) string {
-	switch {
-	case minutes == 0:
-		return "limit"
-	case minutes == 7*24*60:
-		return "weekly limit"
-	case minutes%(24*60) == 0:
-		return fmt.Sprintf("%d-day limit", minutes/(24*60))
-	case minutes%60 == 0:
-		return fmt.Sprintf("%d-hour limit", minutes/60)
-	}
-	return fmt.Sprintf("%d-minute limit", minutes)
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

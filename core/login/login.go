@@ -9,10 +9,12 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/codexcli"
 	"github.com/codextray/codextray/core/provider"
 )
 
@@ -24,6 +26,23 @@ type Service struct {
 	Failures  *auth.FailureStore // nil when the app's data directory is unusable
 	Refresher *auth.Refresher
 	Mirror    *auth.Mirror
+
+	codexOnce sync.Once
+	codex     *codexcli.CLI
+	codexErr  error
+}
+
+// CodexCLI is the installed Codex CLI (the Settings path wins), looked up
+// once per process; nil with an error when none is found.
+func (s *Service) CodexCLI(ctx context.Context) (*codexcli.CLI, error) {
+	s.codexOnce.Do(func() {
+		var path string
+		if prefs, err := appdata.PreferencesPath(); err == nil {
+			path = appdata.OpenPrefs(prefs).String(appdata.PrefCodexPath)
+		}
+		s.codex, s.codexErr = codexcli.Find(ctx, codexcli.Options{Path: path})
+	})
+	return s.codex, s.codexErr
 }
 
 // New builds the services for the Codex home in the environment.
@@ -165,7 +184,12 @@ func (s *Service) Backend(version string) (*provider.Client, error) {
 		return nil, err
 	}
 	chatgpt, openai := provider.ResolveBaseURLs(cfg)
+	var codexVersion string
+	if cli, err := s.CodexCLI(context.Background()); err == nil {
+		codexVersion = cli.Version
+	}
 	return provider.New(provider.Options{
+		CodexVersion:   codexVersion,
 		Credentials:    provider.RefreshingSource{Refresher: s.Refresher},
 		ChatGPTBaseURL: chatgpt,
 		OpenAIBaseURL:  openai,

@@ -23,6 +23,7 @@ type Credentials struct {
 	Token     auth.Secret // the access token (chatgpt) or the API key
 	AccountID string      // ChatGPT-Account-ID; chatgpt mode only
 	Fedramp   bool        // the id_token's chatgpt_account_is_fedramp
+	Plan      string      // the id_token's chatgpt_plan_type (chatgpt mode)
 }
 
 // CredentialSource hands out credentials. The token refresh plugs in here.
@@ -80,8 +81,11 @@ func CredentialsFrom(snap auth.Snapshot) (Credentials, error) {
 			return Credentials{}, fmt.Errorf("the Codex login holds no ChatGPT tokens: %w", auth.ErrLoginNeeded)
 		}
 		cr := Credentials{Mode: ModeChatGPT, Token: d.Tokens.AccessToken, AccountID: d.Tokens.AccountID}
-		if c, err := auth.DecodeClaims(d.Tokens.IDToken); err == nil && cr.AccountID == "" {
-			cr.AccountID = c.AccountID
+		if c, err := auth.DecodeClaims(d.Tokens.IDToken); err == nil {
+			if cr.AccountID == "" {
+				cr.AccountID = c.AccountID
+			}
+			cr.Plan = c.Plan
 		}
 		cr.Fedramp = fedramp(d.Tokens.IDToken)
 		return cr, nil

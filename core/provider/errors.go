@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,12 @@ const (
 	KindAnswerTooLong    Kind = "answer_time_limit"       // the answer took longer than MaxAnswerTime
 	KindEventTooLarge    Kind = "event_too_large"         // one event of the stream passed MaxEventSize
 	KindTimeout          Kind = "timeout"                 // the backend took the request and did not answer
+	KindRouting          Kind = "workspace_routing"       // the workspace's backend cannot be found or used
+	KindFlexUnavailable  Kind = "flex_unavailable"        // the flex tier has no capacity: terminal for this turn
+	KindContentFilter    Kind = "content_filter"          // response.incomplete, reason content_filter
+	KindInvalidPrompt    Kind = "invalid_prompt"          // the backend refuses the prompt itself
+	// KindModelsUnauthorized: /codex/models answered 401; not a dead login.
+	KindModelsUnauthorized Kind = "models_unauthorized"
 )
 
 // Error is a failed backend call: a sentence for the user (Message) and the
@@ -53,7 +60,13 @@ type Error struct {
 	RateLimits RateLimits // the rate-limit headers of the response, if any
 	RequestID  string     // x-request-id, for support
 	Retryable  bool       // the call may succeed if repeated later
-	Cause      error
+	// RetryAfter is how long the backend asked to wait before trying again
+	// (Retry-After header, or said in a streamed error); 0 when not said.
+	RetryAfter time.Duration
+	// WindowMinutes is the length of the usage window that ran out
+	// (limit_window_minutes); 0 when not said.
+	WindowMinutes int
+	Cause         error
 }
 
 func (e *Error) Error() string {
@@ -143,7 +156,11 @@ func classifyHTTP(status int, h http.Header, body []byte, model string, now time
 			msg = msg[:300] + "…"
 		}
 	}
-	e := &Error{Status: status, Code: code, RateLimits: ParseRateLimits(h), RequestID: requestID(h)}
+	e := &Error{Status: status, Code: code, RateLimits: ParseRateLimits(h), RequestID: requestID(h),
+		RetryAfter: retryAfterHeader(h, now), WindowMinutes: we.windowMinutes()}
+	if e.RetryAfter == 0 {
+		e.RetryAfter = we.retryAfter()
+	}
 	e.Cause = fmt.Errorf("HTTP %d %s: %s", status, http.StatusText(status), msg)
 	if e.RequestID != "" {
 		e.Cause = fmt.Errorf("%w (request id %s)", e.Cause, e.RequestID)
@@ -161,7 +178,21 @@ func classifyHTTP(status int, h http.Header, body []byte, model string, now time
 		if e.ResetsAt.IsZero() {
 			e.ResetsAt = e.RateLimits.resetOfActive()
 		}
-		e.Message = usageLimitMessage(e.PlanType, e.ResetsAt, h, now)
+		e.Message = usageLimitMessage(e.PlanType, e.ResetsAt, h, now, e.WindowMinutes)
+	case isSpendLimit(code) || isSpendLimit(string(we.Type)):
+		if code == "" || !isSpendLimit(code) {
+			e.Code = string(we.Type)
+		}
+		e.Kind = KindUsageLimit
+		e.ResetsAt = we.resetsAt(now)
+		e.Message = spendLimitMessage(e.Code)
+	case code == "flex_unavailable":
+		e.Kind, e.Message = KindFlexUnavailable, flexUnavailableMessage
+	case code == "slow_down":
+		e.Kind, e.Retryable = KindRateLimited, true
+		e.Message = slowDownMessage(e.RetryAfter)
+	case code == "invalid_prompt":
+		e.Kind, e.Message = KindInvalidPrompt, invalidPromptMessage(msg)
 	case string(we.Type) == "usage_not_included" || code == "usage_not_included":
 		e.Kind = KindUsageNotIncluded
 		e.Message = "To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus."
@@ -170,17 +201,17 @@ func classifyHTTP(status int, h http.Header, body []byte, model string, now time
 		e.Message = "Quota exceeded. Check your plan and billing details."
 	case status == http.StatusTooManyRequests:
 		e.Kind, e.Retryable = KindRateLimited, true
-		e.Message = "Too many requests to the backend. Wait a moment and try again."
+		e.Message = "Too many requests to the backend. " + waitSentence(e.RetryAfter)
 	case status == http.StatusForbidden && strings.Contains(lower, "cloudflare"):
 		e.Kind = KindBlocked
 		e.Message = "Access blocked by Cloudflare. Check your network, VPN or proxy, then try again."
 	case code == "context_length_exceeded":
 		e.Kind = KindContextLength
 		e.Message = contextLengthMessage
-	case code == "server_is_overloaded" || code == "slow_down":
+	case code == "server_is_overloaded":
 		e.Kind = KindOverloaded
 		e.Message = overloadedMessage
-	case code == "cyber_policy" || code == "misalignment_policy_violation":
+	case code == "cyber_policy" || code == "misalignment_policy_violation" || code == "bio_policy":
 		e.Kind = KindPolicy
 		e.Message = orSentence(string(we.Message), "The request was refused by a usage policy.")
 	case isUnknownModel(status, code, lower):
@@ -200,9 +231,69 @@ func classifyHTTP(status int, h http.Header, body []byte, model string, now time
 }
 
 const (
-	contextLengthMessage = "The conversation no longer fits in the model's context window. Start a new chat or remove earlier messages, then try again."
-	overloadedMessage    = "Selected model is at capacity. Please try a different model."
+	flexUnavailableMessage = "The flex service tier has no capacity for this model right now. Send the message again later, or without the flex tier."
+	contentFilterMessage   = "The answer was stopped by the content filter, so it is incomplete. Rephrase the message and send it again."
+	contextLengthMessage   = "The conversation no longer fits in the model's context window. Start a new chat or remove earlier messages, then try again."
+	overloadedMessage      = "Selected model is at capacity. Please try a different model."
 )
+
+// isSpendLimit reports the codes of an exhausted credit balance or spend
+// cap: quota exhausted, handled like a usage limit (exit 4).
+func isSpendLimit(code string) bool {
+	switch code {
+	case "credit_balance_exhausted", "organization_spend_limit_exceeded", "project_spend_limit_exceeded":
+		return true
+	}
+	return false
+}
+
+func spendLimitMessage(code string) string {
+	switch code {
+	case "credit_balance_exhausted":
+		return "Your Codex credit balance is used up. Buy more credits, or wait until your usage limit resets."
+	case "organization_spend_limit_exceeded":
+		return "Your organization has reached its Codex spend limit. Ask your workspace admin to raise it."
+	default:
+		return "This project has reached its Codex spend limit. Ask your workspace admin to raise it."
+	}
+}
+
+func slowDownMessage(after time.Duration) string {
+	return "The backend asks Codex Tray to slow down. " + waitSentence(after)
+}
+
+func invalidPromptMessage(msg string) string {
+	return "The backend refused this prompt (" + orSentence(msg, "invalid prompt") + "). Change the message; sending it again as it is will fail the same way."
+}
+
+// waitSentence says how long to wait before trying again.
+func waitSentence(after time.Duration) string {
+	if after <= 0 {
+		return "Wait a moment and try again."
+	}
+	if after < time.Second {
+		after = time.Second
+	}
+	return "Try again in " + after.Round(time.Second).String() + "."
+}
+
+// retryAfterHeader reads Retry-After: seconds or an HTTP date.
+func retryAfterHeader(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		if n <= 0 || n > 24*3600 {
+			return 0
+		}
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
 
 func isUnknownModel(status int, code, lower string) bool {
 	if code == "model_not_found" || code == "unsupported_model" {
@@ -222,8 +313,11 @@ func classifyFailed(f Failed, model string) *Error {
 	if code == "" {
 		code = f.Type
 	}
-	e := &Error{Code: code, PlanType: f.PlanType, ResetsAt: f.ResetsAt,
+	e := &Error{Code: code, PlanType: f.PlanType, ResetsAt: f.ResetsAt, RetryAfter: f.RetryAfter, WindowMinutes: f.WindowMinutes,
 		Cause: fmt.Errorf("response.failed: %s: %s", orSentence(code, "no code"), orSentence(f.Message, "no message"))}
+	if isSpendLimit(f.Code) {
+		code, e.Code = f.Code, f.Code
+	}
 	switch code {
 	case "context_length_exceeded":
 		e.Kind, e.Message = KindContextLength, contextLengthMessage
@@ -232,16 +326,26 @@ func classifyFailed(f Failed, model string) *Error {
 	case "usage_not_included":
 		e.Kind, e.Message = KindUsageNotIncluded, "To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus."
 	case "usage_limit_reached":
-		e.Kind, e.Message = KindUsageLimit, usageLimitMessage(f.PlanType, f.ResetsAt, nil, time.Now())
-	case "cyber_policy", "misalignment_policy_violation", "bio_policy":
-		e.Kind, e.Message = KindPolicy, orSentence(f.Message, "The request was refused by a usage policy.")
+		e.Kind, e.Message = KindUsageLimit, usageLimitMessage(f.PlanType, f.ResetsAt, nil, time.Now(), f.WindowMinutes)
+	case "credit_balance_exhausted", "organization_spend_limit_exceeded", "project_spend_limit_exceeded":
+		e.Kind, e.Message = KindUsageLimit, spendLimitMessage(code)
+	case "cyber_policy", "misalignment_policy_violation":
+		e.Kind, e.Message = KindPolicy, orSentence(f.Message, "The request was refused by a usage policy")+"."
+	case "bio_policy":
+		e.Kind = KindPolicy
+		e.Message = "The request was refused under the biological-safety usage policy. Rephrase it, or start a new chat."
 	case "invalid_prompt":
-		e.Kind, e.Message = KindBadRequest, "The backend rejected the prompt: "+orSentence(f.Message, "invalid prompt")
-	case "server_is_overloaded", "slow_down":
+		e.Kind, e.Message = KindInvalidPrompt, invalidPromptMessage(f.Message)
+	case "flex_unavailable":
+		e.Kind, e.Message = KindFlexUnavailable, flexUnavailableMessage
+	case "server_is_overloaded":
 		e.Kind, e.Message = KindOverloaded, overloadedMessage
+	case "slow_down":
+		e.Kind, e.Retryable = KindRateLimited, true
+		e.Message = slowDownMessage(f.RetryAfter)
 	case "rate_limit_exceeded":
 		e.Kind, e.Retryable = KindRateLimited, true
-		e.Message = "The backend is rate limiting this account. Wait a moment and try again."
+		e.Message = "The backend is rate limiting this account. " + waitSentence(f.RetryAfter)
 	case "model_not_found":
 		e.Kind = KindUnknownModel
 		e.Message = fmt.Sprintf("The model %q is not available with this login. Pick another one (see `codextray models`).", model)
@@ -261,8 +365,11 @@ func orSentence(s, def string) string {
 
 // usageLimitMessage is the sentence Codex shows for a reached usage limit,
 // with the reset time in local time.
-func usageLimitMessage(plan string, resets time.Time, h http.Header, now time.Time) string {
+func usageLimitMessage(plan string, resets time.Time, h http.Header, now time.Time, windowMinutes int) string {
 	msg := "You've hit your usage limit."
+	if windowMinutes > 0 {
+		msg = "You've hit your usage limit for the " + WindowLabel(windowMinutes) + " window."
+	}
 	if h != nil {
 		switch h.Get("x-codex-rate-limit-reached-type") {
 		case "workspace_owner_credits_depleted", "workspace_owner_usage_limit_reached":

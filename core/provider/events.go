@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,12 @@ type Failed struct {
 	Message    string
 	PlanType   string
 	ResetsAt   time.Time // zero when not sent
+	// RetryAfter is how long the backend asks to wait (retry_after, or
+	// "try again in 12.5s" in the message); 0 when not said.
+	RetryAfter time.Duration
+	// WindowMinutes is limit_window_minutes of a usage limit: the length of
+	// the window that ran out; 0 when not said.
+	WindowMinutes int
 }
 
 // Incomplete is response.incomplete.
@@ -80,9 +87,13 @@ type Incomplete struct {
 
 // ErrorEvent is a top-level {"type":"error"} event.
 type ErrorEvent struct {
-	Code    string
-	Message string
-	Param   string
+	Code          string
+	Message       string
+	Param         string
+	RetryAfter    time.Duration // as in Failed
+	WindowMinutes int           // as in Failed
+	PlanType      string
+	ResetsAt      time.Time
 }
 
 func (Created) isEvent()               {}
@@ -196,6 +207,45 @@ type wireError struct {
 	PlanType        flexString `json:"plan_type"`
 	ResetsAt        flexString `json:"resets_at"`
 	ResetsInSeconds flexString `json:"resets_in_seconds"`
+	RetryAfter      flexString `json:"retry_after"` // seconds
+	RetryAfterSecs  flexString `json:"retry_after_seconds"`
+	WindowMinutes   flexString `json:"limit_window_minutes"`
+}
+
+var tryAgainIn = regexp.MustCompile(`(?i)try again in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b`)
+
+// retryAfter is retry_after (seconds), else "try again in 1.5s" in the
+// message, as Codex reads a streamed rate limit; 0 when neither.
+func (w *wireError) retryAfter() time.Duration {
+	for _, f := range []flexString{w.RetryAfter, w.RetryAfterSecs} {
+		if n, err := strconv.ParseFloat(string(f), 64); err == nil && n > 0 && n < 24*3600 {
+			return time.Duration(n * float64(time.Second))
+		}
+	}
+	return retryAfterIn(string(w.Message))
+}
+
+func retryAfterIn(msg string) time.Duration {
+	m := tryAgainIn.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	if strings.EqualFold(m[2], "ms") {
+		return time.Duration(n * float64(time.Millisecond))
+	}
+	return time.Duration(n * float64(time.Second))
+}
+
+func (w *wireError) windowMinutes() int {
+	n, err := strconv.Atoi(strings.TrimSpace(string(w.WindowMinutes)))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // resetsAt is resets_at (unix seconds), else now + resets_in_seconds.
@@ -281,6 +331,7 @@ func parseEvent(data string) (Event, bool) {
 			if e := r.Error; e != nil {
 				f.Type, f.Code, f.Message, f.PlanType = string(e.Type), string(e.Code), scrub.String(string(e.Message)), string(e.PlanType)
 				f.ResetsAt = e.resetsAt(time.Now())
+				f.RetryAfter, f.WindowMinutes = e.retryAfter(), e.windowMinutes()
 			}
 		}
 		return f, true
@@ -296,6 +347,8 @@ func parseEvent(data string) (Event, bool) {
 	case "error":
 		e := ErrorEvent{Code: string(w.Code), Message: string(w.Message), Param: string(w.Param)}
 		if w.Error != nil {
+			e.RetryAfter, e.WindowMinutes = w.Error.retryAfter(), w.Error.windowMinutes()
+			e.PlanType, e.ResetsAt = string(w.Error.PlanType), w.Error.resetsAt(time.Now())
 			if e.Code == "" {
 				e.Code = string(w.Error.Code)
 				if e.Code == "" {
@@ -305,6 +358,9 @@ func parseEvent(data string) (Event, bool) {
 			if e.Message == "" {
 				e.Message = string(w.Error.Message)
 			}
+		}
+		if e.RetryAfter == 0 {
+			e.RetryAfter = retryAfterIn(e.Message)
 		}
 		e.Message, e.Param = scrub.String(e.Message), scrub.String(e.Param)
 		return e, true

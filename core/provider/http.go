@@ -57,11 +57,17 @@ func (c *Client) backoff(n int) time.Duration {
 // with backoff), and after a 401 asks the source for other credentials and
 // retries once. It returns the first 2xx or 304 answer, or an *Error.
 func (c *Client) do(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string) (*http.Response, error) {
+	return c.doAuth(ctx, build, model, true)
+}
+
+// doAuth is do; reauth false returns a 401 as it is, without asking the
+// credential source for other credentials (see getOnce).
+func (c *Client) doAuth(ctx context.Context, build func(context.Context, Credentials) (*http.Request, error), model string, reauth bool) (*http.Response, error) {
 	cr, err := c.credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
-	reauthed := false
+	reauthed := !reauth
 	retries := max(c.opts.MaxRetries, 0)
 	var last *Error
 	for attempt := 0; ; {
@@ -115,7 +121,7 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 			body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 			res.Body.Close()
 			last = classifyHTTP(res.StatusCode, res.Header, body, model, c.opts.Now())
-			if last.Kind != KindServer {
+			if last.Kind != KindServer && !waitsBriefly(last) {
 				return nil, last
 			}
 		}
@@ -126,7 +132,11 @@ func (c *Client) do(ctx context.Context, build func(context.Context, Credentials
 			return nil, last
 		}
 		attempt++
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+		delay := c.backoff(attempt)
+		if last.RetryAfter > 0 {
+			delay = last.RetryAfter // the backend said how long
+		}
+		if err := sleep(ctx, delay); err != nil {
 			return nil, err
 		}
 	}
@@ -151,4 +161,14 @@ func (c *Client) get(ctx context.Context, url string, header http.Header) (*http
 		req.Header.Set("Accept", "application/json")
 		return req, nil
 	}, "")
+}
+
+// MaxAutoRetryAfter is the longest Retry-After a request waits out by
+// itself; a longer one is reported to the user with the time to wait.
+const MaxAutoRetryAfter = 10 * time.Second
+
+// waitsBriefly reports a rate limit (slow_down, a 429) whose Retry-After is
+// short enough to wait out and send again, as Codex does.
+func waitsBriefly(e *Error) bool {
+	return e.Kind == KindRateLimited && e.RetryAfter > 0 && e.RetryAfter <= MaxAutoRetryAfter
 }

@@ -3,6 +3,12 @@
 // model list with its disk cache, the usage windows and the rate-limit
 // headers. It never imports Fyne; the chat window, the tray and the command
 // line all use it the same way.
+//
+// In ChatGPT mode it speaks as Codex 0.171 does: the model's catalog entry
+// picks the request's dialect (request.go; Responses-Lite or the full one),
+// and every login's requests go where /wham/accounts/check routes its
+// workspace (routing.go). The interop test in core/cli compares its requests
+// with the real Codex CLI's, property by property.
 package provider
 
 import (
@@ -11,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,9 +31,11 @@ const (
 	DefaultChatGPTBaseURL = "https://chatgpt.com/backend-api"
 	DefaultOpenAIBaseURL  = "https://api.openai.com/v1"
 
-	// CodexClientVersion is the Codex release Codex Tray reports as
-	// client_version and in the version header: the backend hides models
-	// newer than the version it is told.
+	// CodexClientVersion is the Codex release this build was checked
+	// against. Codex Tray reports the newer of it and the installed Codex
+	// CLI's version (Options.CodexVersion) as client_version and in the
+	// version header: the backend hides models newer than the version it
+	// is told.
 	CodexClientVersion = "0.171.0"
 
 	// DefaultOriginator is the originator header Codex's CLI sends.
@@ -79,6 +88,9 @@ type Options struct {
 	AppVersion   string // Codex Tray's version, for User-Agent; default "dev"
 	Originator   string // default DefaultOriginator
 	Instructions string // default DefaultInstructions
+	// CodexVersion is the version of the installed Codex CLI ("" when none
+	// is found; see core/codexcli).
+	CodexVersion string
 
 	IdleTimeout    time.Duration // between bytes of an answer; default DefaultIdleTimeout
 	HeaderTimeout  time.Duration // from a request sent to its response headers; default DefaultHeaderTimeout
@@ -106,6 +118,7 @@ type Client struct {
 	// the credentials of the latest accepted request, without the token
 	lastCreds     Credentials
 	haveLastCreds bool
+	routes        map[routeKey]Route // workspace routing, per account (routing.go)
 }
 
 // New returns a client with opts, filling in the defaults.
@@ -186,7 +199,7 @@ func ResolveBaseURLs(cfg auth.Config) (chatgpt, openai string) {
 // userAgent names Codex Tray, its version and the platform.
 func (c *Client) userAgent() string {
 	return "codextray/" + c.opts.AppVersion + " (" + runtime.GOOS + "; " + runtime.GOARCH + ") " +
-		c.opts.Originator + "/" + CodexClientVersion
+		c.opts.Originator + "/" + c.clientVersion()
 }
 
 // setCommonHeaders sets the headers every backend request carries.
@@ -195,7 +208,7 @@ func (c *Client) setCommonHeaders(h http.Header, cr Credentials) {
 	h.Set("User-Agent", c.userAgent())
 	h.Set("originator", c.opts.Originator)
 	if cr.Mode == ModeChatGPT {
-		h.Set("version", CodexClientVersion)
+		h.Set("version", c.clientVersion())
 		if cr.AccountID != "" {
 			h.Set("ChatGPT-Account-ID", cr.AccountID)
 		}
@@ -232,4 +245,53 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// clientVersion is the newer of the installed Codex CLI's version and
+// CodexClientVersion.
+func (c *Client) clientVersion() string {
+	return NewerVersion(c.opts.CodexVersion, CodexClientVersion)
+}
+
+// NewerVersion returns the newer of two MAJOR.MINOR.PATCH versions; a
+// version that does not parse loses (b wins when neither parses).
+func NewerVersion(a, b string) string {
+	pa, oka := parseVersion(a)
+	pb, okb := parseVersion(b)
+	switch {
+	case !oka:
+		return b
+	case !okb:
+		return a
+	}
+	for i := range pa {
+		if pa[i] != pb[i] {
+			if pa[i] > pb[i] {
+				return a
+			}
+			return b
+		}
+	}
+	return b
+}
+
+// parseVersion reads "1.2.3" (a "-suffix" or "+build" is ignored).
+func parseVersion(v string) ([3]int, bool) {
+	var out [3]int
+	v = strings.TrimSpace(v)
+	if i := strings.IndexAny(v, "-+ "); i >= 0 {
+		v = v[:i]
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return out, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
 }

@@ -177,7 +177,15 @@ func (c *Client) Usage(ctx context.Context) (RateLimits, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, ModelsTimeout)
 	defer cancel()
-	res, err := c.get(ctx, c.opts.ChatGPTBaseURL+"/wham/usage", nil)
+	rt, err := c.route(ctx, cr)
+	if err != nil {
+		return RateLimits{}, err
+	}
+	var h http.Header
+	if rt.Override != "" {
+		h = http.Header{HeaderRoutingOverride: {rt.Override}}
+	}
+	res, err := c.get(ctx, rt.Base+"/wham/usage", h)
 	if err != nil {
 		return RateLimits{}, err
 	}

@@ -32,6 +32,7 @@ type Stream struct {
 	cancel context.CancelFunc // cancels ctx: the whole turn
 	req    TurnRequest
 	body   []byte
+	lite   bool // a Responses-Lite request (ChatGPT mode)
 
 	// the current connection
 	res        *http.Response
@@ -66,12 +67,24 @@ func (c *Client) Stream(ctx context.Context, r TurnRequest) (*Stream, error) {
 	if r.ConversationID == "" {
 		r.ConversationID = NewConversationID()
 	}
-	body, err := c.body(r)
+	cr, err := c.credentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	var d dialect
+	if cr.Mode == ModeChatGPT {
+		// The model's catalog entry decides the dialect, as in Codex 0.171.
+		d = c.dialectFor(ctx, cr, r.Model)
+		body, err = c.chatgptBody(r, d)
+	} else {
+		body, err = c.body(r)
+	}
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Message: "Cannot send the message: " + err.Error() + ".", Cause: err}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Stream{c: c, ctx: ctx, cancel: cancel, req: r, body: body}
+	s := &Stream{c: c, ctx: ctx, cancel: cancel, req: r, body: body, lite: d.lite()}
 	s.timeCap = time.AfterFunc(c.opts.MaxAnswerTime, func() {
 		s.timeFired.Store(true)
 		cancel()
@@ -93,8 +106,13 @@ func (s *Stream) connect() error {
 	url := c.opts.OpenAIBaseURL + "/responses"
 	res, err := c.do(connCtx, func(ctx context.Context, cr Credentials) (*http.Request, error) {
 		u := url
+		var rt Route
 		if cr.Mode == ModeChatGPT {
-			u = c.opts.ChatGPTBaseURL + "/codex/responses"
+			var err error
+			if rt, err = c.route(ctx, cr); err != nil {
+				return nil, err
+			}
+			u = rt.Base + "/codex/responses"
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(s.body))
 		if err != nil {
@@ -108,6 +126,17 @@ func (s *Stream) connect() error {
 			h.Set("session-id", s.req.ConversationID)
 			h.Set("thread-id", s.req.ConversationID)
 			h.Set("x-client-request-id", s.req.ConversationID)
+			hint := "model=" + s.req.Model
+			if s.req.ServiceTier != "" {
+				hint += ";tier=" + s.req.ServiceTier
+			}
+			h.Set("x-codex-routing-hint", hint)
+			if s.lite {
+				h.Set(HeaderResponsesLite, "true")
+			}
+			if rt.Override != "" {
+				h.Set(HeaderRoutingOverride, rt.Override)
+			}
 		}
 		return req, nil
 	}, s.req.Model)
@@ -164,11 +193,16 @@ func (s *Stream) Next() bool {
 	case Failed:
 		return s.fail(classifyFailed(e, s.req.Model))
 	case Incomplete:
+		if e.Reason == "content_filter" {
+			return s.fail(&Error{Kind: KindContentFilter, Code: e.Reason, Message: contentFilterMessage,
+				Cause: errors.New("response.incomplete: content_filter")})
+		}
 		return s.fail(&Error{Kind: KindIncomplete, Code: e.Reason,
 			Message: "The answer is incomplete (" + orSentence(e.Reason, "no reason given") + ").",
 			Cause:   fmt.Errorf("response.incomplete: %s", orSentence(e.Reason, "no reason"))})
 	case ErrorEvent:
-		f := classifyFailed(Failed{Code: e.Code, Message: e.Message}, s.req.Model)
+		f := classifyFailed(Failed{Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter, WindowMinutes: e.WindowMinutes,
+			PlanType: e.PlanType, ResetsAt: e.ResetsAt}, s.req.Model)
 		f.Cause = fmt.Errorf("error event: %s: %s", orSentence(e.Code, "no code"), orSentence(e.Message, "no message"))
 		return s.fail(f)
 	case TextDelta:

@@ -108,7 +108,7 @@ func TestStreamTextReasoningUsage(t *testing.T) {
 		t.Fatalf("%d requests", len(reqs))
 	}
 	checkHeaders(t, reqs[0].Header, "conv-1")
-	in := reqs[1].JSON["input"].([]any)
+	in := reqs[1].Conversation()
 	if len(in) != 4 {
 		t.Fatalf("second turn input has %d items: %v", len(in), in)
 	}
@@ -121,7 +121,11 @@ func TestStreamTextReasoningUsage(t *testing.T) {
 		t.Errorf("assistant item: %v", as)
 	}
 	body := reqs[0].JSON
-	if body["model"] != "gpt-5.5" || body["reasoning"].(map[string]any)["effort"] != "medium" || body["instructions"] != DefaultInstructions {
+	// gpt-5.5 is not Responses-Lite: the system prompt is the first
+	// developer message, as Codex 0.171 sends it, not top-level instructions.
+	dev := body["input"].([]any)[0].(map[string]any)
+	if body["model"] != "gpt-5.5" || body["reasoning"].(map[string]any)["effort"] != "medium" || body["instructions"] != nil ||
+		dev["role"] != "developer" || dev["content"].([]any)[0].(map[string]any)["text"] != DefaultInstructions {
 		t.Errorf("body %v", body)
 	}
 }
@@ -198,10 +202,10 @@ func TestStreamFailedCodes(t *testing.T) {
 		{"usage_not_included", KindUsageNotIncluded, "upgrade to Plus"},
 		{"cyber_policy", KindPolicy, "server says no"},
 		{"misalignment_policy_violation", KindPolicy, "server says no"},
-		{"invalid_prompt", KindBadRequest, "server says no"},
-		{"bio_policy", KindPolicy, "server says no"},
+		{"invalid_prompt", KindInvalidPrompt, "server says no"},
+		{"bio_policy", KindPolicy, "biological-safety"},
 		{"server_is_overloaded", KindOverloaded, "at capacity"},
-		{"slow_down", KindOverloaded, "at capacity"},
+		{"slow_down", KindRateLimited, "slow down"},
 		{"rate_limit_exceeded", KindRateLimited, "rate limiting"},
 		{"usage_limit_reached", KindUsageLimit, "usage limit"},
 		{"server_error", KindFailed, "server says no"},
@@ -527,7 +531,7 @@ func TestStreamImages(t *testing.T) {
 	if _, _, err := run(t, newTestClient(t, srv, nil), r); err != nil {
 		t.Fatal(err)
 	}
-	content := srv.RequestsTo("/responses")[0].JSON["input"].([]any)[0].(map[string]any)["content"].([]any)
+	content := srv.RequestsTo("/responses")[0].Conversation()[0].(map[string]any)["content"].([]any)
 	if len(content) != 3 || !strings.HasPrefix(content[1].(map[string]any)["image_url"].(string), "data:image/png;base64,") ||
 		!strings.HasPrefix(content[2].(map[string]any)["image_url"].(string), "data:image/webp;base64,") {
 		t.Fatalf("content %v", content)

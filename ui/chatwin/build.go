@@ -55,6 +55,8 @@ func (w *Window) build() fyne.CanvasObject {
 	w.modelSel.PlaceHolder = "Model"
 	w.effortSel = widget.NewSelect(nil, w.onEffortChosen)
 	w.effortSel.PlaceHolder = "Effort"
+	w.fastChk = widget.NewCheck("Fast", w.onFastChosen)
+	w.fastChk.Hide()
 	pick := func(min float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.New(layout.NewGridWrapLayout(fyne.NewSize(min, o.MinSize().Height)), o)
 	}
@@ -64,7 +66,7 @@ func (w *Window) build() fyne.CanvasObject {
 		left = container.NewHBox(toggle, newChat)
 	}
 	top := container.NewBorder(nil, nil, left, container.NewHBox(
-		widget.NewLabel("Model"), pick(190, w.modelSel), widget.NewLabel("Effort"), pick(110, w.effortSel)))
+		widget.NewLabel("Model"), pick(190, w.modelSel), widget.NewLabel("Effort"), pick(110, w.effortSel), w.fastChk))
 
 	w.thumbs = container.NewHBox()
 	w.thumbs.Hide()

@@ -14,7 +14,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/chat"
+	"github.com/codextray/codextray/core/provider"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -68,6 +70,13 @@ func (w *Window) onSend() {
 		return
 	}
 	w.follow = true
+	tier := "" // without the catalog, no tier it could confirm
+	if s.models != nil {
+		if m, ok := s.models.Find(model); ok && m.Fast && s.fast {
+			tier = provider.ServiceTierPriority
+		}
+	}
+	w.conv.SetServiceTier(tier)
 	if err := w.conv.Send(w.ctx, text, w.attached, model, s.effort); err != nil {
 		w.notice(err.Error())
 		return
@@ -140,7 +149,7 @@ func (w *Window) onModelChosen(name string) {
 				s.model = slug
 				if s.models != nil {
 					m, _ := s.models.Find(slug)
-					s.effort = view.EffortFor(m, s.effort)
+					s.effort = effortNoted(s, m, s.effort)
 				}
 			})
 			return
@@ -150,6 +159,21 @@ func (w *Window) onModelChosen(name string) {
 
 func (w *Window) onEffortChosen(e string) {
 	w.changed(func(s *chatState) { s.effort = e })
+}
+
+func (w *Window) onFastChosen(on bool) {
+	w.changed(func(s *chatState) { s.fast = on })
+	w.app.Preferences().SetBool(appdata.PrefFast, on)
+}
+
+// effortNoted is view.EffortFor, and says so in a notice when a chosen (or
+// saved) effort the model lacks falls back to the model's default.
+func effortNoted(s *chatState, m view.Model, want string) string {
+	got := view.EffortFor(m, want)
+	if want != "" && got != want && len(m.Efforts) > 0 {
+		s.notices = append(s.notices, fmt.Sprintf("%s does not offer the %s effort; using its default, %s.", view.ModelName(m), want, got))
+	}
+	return got
 }
 
 // clipboardWithin bounds reading an image from the system's clipboard

@@ -194,6 +194,10 @@ func (w *Window) drawPickers(s chatState) {
 		w.effortSel.Enable()
 	}
 	w.effortSel.Refresh()
+	// Fast only where the catalog lists the priority tier for the model.
+	w.fastChk.Hidden = !m.Fast
+	w.fastChk.Checked = s.fast
+	w.fastChk.Refresh()
 }
 
 func (w *Window) drawMeters(u *view.Usage, f view.Format, now time.Time) {

@@ -119,6 +119,7 @@ func TestChatHistorySelectingAConversationContinuesIt(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var got []string
 	for _, it := range body.Input {
 		got = append(got, it.Text())

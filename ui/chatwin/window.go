@@ -100,6 +100,7 @@ type Window struct {
 	sendBtn    *widget.Button
 	modelSel   *widget.Select
 	effortSel  *widget.Select
+	fastChk    *widget.Check // the priority service tier, where the model has it
 	thumbs     *fyne.Container
 	notices    *fyne.Container
 	warn       *widget.Label
@@ -125,6 +126,7 @@ type chatState struct {
 	models    *view.ModelList
 	model     string // the chosen slug
 	effort    string
+	fast      bool // Fast (priority tier) chosen; sent only to models that offer it
 	usage     *view.Usage
 	loginOK   bool
 	loginWhy  string
@@ -153,6 +155,7 @@ func newWindow(a fyne.App, deps Deps, post func(func())) *Window {
 	prefs := a.Preferences()
 	w.state.model = prefs.String(appdata.PrefDefaultModel)
 	w.state.effort = prefs.String(appdata.PrefDefaultEffort)
+	w.state.fast = prefs.Bool(appdata.PrefFast)
 	if w.post == nil {
 		w.post = func(f func()) {
 			done := make(chan struct{})
@@ -322,7 +325,7 @@ func (w *Window) Update(v view.State) {
 				s.model = s.models.Default
 				m, _ = s.models.Find(s.model)
 			}
-			s.effort = view.EffortFor(m, s.effort)
+			s.effort = effortNoted(s, m, s.effort)
 		}
 		if v.Usage != nil && v.Usage != w.hostUsage {
 			w.hostUsage, s.usage = v.Usage, v.Usage

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,6 +60,7 @@ func TestChatTypingAndSendingPutsTheTextInTheRequest(t *testing.T) {
 		Reasoning struct{ Effort string }
 	}
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	if body.Model != "gpt-5.6-sol" || body.Reasoning.Effort != "high" || len(body.Input) != 1 || body.Input[0].Text() != "What is Go?\nBriefly." {
 		t.Errorf("request: model %q effort %q input %+v", body.Model, body.Reasoning.Effort, body.Input)
 	}
@@ -187,6 +189,7 @@ func TestChatDropTwoImagesAndATextFile(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[0].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var images int
 	for _, c := range body.Input[0].Content {
 		if c.Type == provider.ContentInputImage {
@@ -217,6 +220,7 @@ func TestChatSecondTurnCarriesTheFirst(t *testing.T) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(reqs[1].Body, &body)
+	body.Input = conversationOnly(body.Input)
 	var got []string
 	for _, it := range body.Input {
 		got = append(got, it.Type+":"+it.Text()+it.EncryptedContent)
@@ -301,18 +305,34 @@ func TestChatGoldenWithCodeBlockAndThumbnail(t *testing.T) {
 	}
 }
 
+// conversationOnly drops the developer message (the system prompt) that
+// starts every ChatGPT request, as Codex 0.171 sends it.
+func conversationOnly(in []provider.Item) []provider.Item {
+	for len(in) > 0 && in[0].Role == "developer" {
+		in = in[1:]
+	}
+	return in
+}
+
 // The chat's meters write the usage windows as the tray menu and the
 // status window do (viewtest.UsageLines), in 24 h and 12 h locales alike,
 // the weekly one with its reset time too.
 func TestChatMetersMatchEveryView(t *testing.T) {
 	for _, hour12 := range []bool{false, true} {
-		w := newWindow(test.NewTempApp(t), Deps{}, func(f func()) { f() })
+		// The pacer draws on its own goroutine: every draw, and the reading
+		// of the meters, goes through one lock, as fyne.Do would serialise them.
+		var mu sync.Mutex
+		post := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
+		var w *Window
+		post(func() { w = newWindow(test.NewTempApp(t), Deps{}, post) })
 		w.Update(viewtest.StateIn(hour12))
-		w.draw()
+		post(w.draw)
 		var got []string
-		for _, o := range w.meters.Objects {
-			got = append(got, o.(*widget.ProgressBar).TextFormatter())
-		}
+		post(func() {
+			for _, o := range w.meters.Objects {
+				got = append(got, o.(*widget.ProgressBar).TextFormatter())
+			}
+		})
 		if want := viewtest.UsageLines[hour12]; strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("12 h %v: meters %q, want %q", hour12, got, want)
 		}

@@ -20,8 +20,10 @@ func (b providerBackend) Models(ctx context.Context) (view.ModelList, error) {
 		return view.ModelList{}, err
 	}
 	out := view.ModelList{Default: l.Default}
-	for _, m := range l.Models {
-		um := view.Model{Slug: m.Slug, Name: m.DisplayName, DefaultEffort: m.DefaultReasoningLevel}
+	// Models outside the login's plan are not offered.
+	for _, m := range l.Offered() {
+		um := view.Model{Slug: m.Slug, Name: m.DisplayName, DefaultEffort: m.DefaultReasoningLevel,
+			Fast: m.HasServiceTier(provider.ServiceTierPriority)}
 		for _, r := range m.ReasoningLevels {
 			um.Efforts = append(um.Efforts, r.Effort)
 		}

@@ -2,6 +2,7 @@ package view
 
 import (
 	"fmt"
+	"github.com/codextray/codextray/core/provider"
 	"math"
 	"strings"
 	"time"
@@ -109,32 +110,21 @@ func sameDay(a, b time.Time) bool {
 
 // WindowName is a usage window's name as every view shows it, capitalised
 // to start a line: "5 h", "Day", "Week", "Month".
-func WindowName(minutes int) string {
-	s := windowLabel(minutes)
+func WindowName(minutes int) string { return capitalise(windowLabel(minutes)) }
+
+func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// windowLabel names a usage window by its length: "5 h", "day", "week",
-// "month", "3 d", "45 min". It is the one place the names are made; when
-// core/provider names the windows itself, this becomes a call to it.
+// windowLabel names a usage window by its length with the one labelling
+// function of core/provider ("5 h", "day", "week", "month", "3 d",
+// "45 min"); "usage" when the length is unknown.
 func windowLabel(minutes int) string {
-	const hour, day = 60, 24 * 60
-	switch {
-	case minutes <= 0:
-		return "usage"
-	case minutes == day:
-		return "day"
-	case minutes == 7*day:
-		return "week"
-	case minutes >= 28*day && minutes <= 31*day:
-		return "month"
-	case minutes%day == 0:
-		return fmt.Sprintf("%d d", minutes/day)
-	case minutes%hour == 0:
-		return fmt.Sprintf("%d h", minutes/hour)
+	if l := provider.WindowLabel(minutes); l != "" {
+		return l
 	}
-	return fmt.Sprintf("%d min", minutes)
+	return "usage"
 }
 
 // Percent is a share as the meters show it: "42 %".
@@ -145,6 +135,9 @@ func Percent(p float64) string { return fmt.Sprintf("%d %%", int(math.Round(p)))
 // unknown).
 func (f Format) UsageWindowParts(w UsageWindow, now time.Time) (name, used, resets string) {
 	name, used = WindowName(w.Minutes), Percent(w.UsedPercent)+" used"
+	if w.Label != "" {
+		name = capitalise(w.Label) // a named limit: "Codex Spark · 5 h"
+	}
 	if !w.ResetsAt.IsZero() {
 		resets = "resets " + f.Clock(w.ResetsAt, now)
 	}

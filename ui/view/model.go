@@ -1,7 +1,6 @@
 package view
 
 import (
-	"sort"
 	"time"
 
 	"github.com/codextray/codextray/core/provider"
@@ -11,8 +10,9 @@ import (
 type Model struct {
 	Slug          string
 	Name          string
-	Efforts       []string // reasoning efforts it supports
+	Efforts       []string // reasoning efforts it supports, from its catalog entry
 	DefaultEffort string
+	Fast          bool // the catalog offers the priority ("Fast") service tier
 }
 
 // ModelList is the live model list and the backend's default.
@@ -49,28 +49,21 @@ type Usage struct {
 
 // UsageWindow is one usage window ("5 h", "week").
 type UsageWindow struct {
-	Minutes     int // the window's length
+	Minutes     int    // the window's length
+	Label       string // provider.LabeledWindow's: "5 h", "week", "Codex Spark · 5 h"
 	UsedPercent float64
 	ResetsAt    time.Time // zero when unknown
 }
 
 // UsageFromRateLimits turns the backend's rate limits (from /wham/usage or
-// the headers of an answer) into the meters, shortest window first; a
-// window without its length is the 5 h one (primary) or the weekly one.
+// the headers of an answer) into the meters: the plan's windows shortest
+// first, named by their length whatever slot they came in
+// (provider.RateLimits.Windows), then the named additional limits.
 func UsageFromRateLimits(rl provider.RateLimits) Usage {
 	out := Usage{LimitReached: rl.LimitReached}
-	add := func(w *provider.Window, defMinutes int) {
-		if w == nil {
-			return
-		}
-		m := w.WindowMinutes
-		if m == 0 {
-			m = defMinutes
-		}
-		out.Windows = append(out.Windows, UsageWindow{Minutes: m, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt})
+	for _, w := range rl.Windows() {
+		out.Windows = append(out.Windows, UsageWindow{Minutes: w.Window.WindowMinutes, Label: w.Label,
+			UsedPercent: w.Window.UsedPercent, ResetsAt: w.Window.ResetsAt})
 	}
-	add(rl.Primary, 300)
-	add(rl.Secondary, 7*24*60)
-	sort.SliceStable(out.Windows, func(i, j int) bool { return out.Windows[i].Minutes < out.Windows[j].Minutes })
 	return out
 }

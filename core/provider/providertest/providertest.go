@@ -46,14 +46,33 @@ type Server struct {
 	apiModels  []byte
 	usage      []byte
 	usageHdr   map[string]string
+	// accountsCheck is the body of GET /backend-api/wham/accounts/check;
+	// nil answers with the login's account and no routing constraint.
+	accountsCheck []byte
+	override      string                  // account_routing_override of the default accounts answer
+	modelsErr     *Reply                  // answer to /codex/models instead of the catalog
+	catalog       map[string]catalogEntry // from SetModels, by slug
+	// quietRejects makes a rejected request a 400 only, not also a test
+	// error (for tests that send bad requests on purpose).
+	quietRejects bool
+}
+
+// catalogEntry is what the fake reads from a model's catalog entry.
+type catalogEntry struct {
+	Slug             string `json:"slug"`
+	UseResponsesLite bool   `json:"use_responses_lite"`
 }
 
 // Request is a request the fake received.
 type Request struct {
 	Method, Path, Query string
-	Header              http.Header
-	Body                []byte
-	JSON                map[string]any // the decoded body, for POST /responses
+	Host                string // the Host header: chatgpt.com through a Front
+	// Encoding is the request's Content-Encoding ("zstd" from the real
+	// Codex); Body is always the decoded body.
+	Encoding string
+	Header   http.Header
+	Body     []byte
+	JSON     map[string]any // the decoded body, for POST /responses
 }
 
 // Reply is one answer to POST /responses.
@@ -127,10 +146,65 @@ func (s *Server) SetFallback(r Reply) {
 
 // SetModels sets the body and ETag of GET /backend-api/codex/models.
 func (s *Server) SetModels(body []byte, etag string) {
+	var cat struct {
+		Models []catalogEntry `json:"models"`
+	}
+	_ = json.Unmarshal(body, &cat)
 	s.mu.Lock()
 	s.models, s.modelsETag = body, etag
+	s.catalog = map[string]catalogEntry{}
+	for _, m := range cat.Models {
+		s.catalog[m.Slug] = m
+	}
 	s.mu.Unlock()
 }
+
+// SetAccountsCheck sets the body of GET /backend-api/wham/accounts/check
+// (workspace routing discovery); nil restores the default answer, which
+// lists the requesting account with no routing constraint, served by this
+// fake (workspace_backend_origin is its own origin).
+func (s *Server) SetAccountsCheck(body []byte) {
+	s.mu.Lock()
+	s.accountsCheck = body
+	s.mu.Unlock()
+}
+
+// SetModelsError makes GET /codex/models answer r (a status and a body)
+// instead of the catalog; nil restores the catalog.
+func (s *Server) SetModelsError(r *Reply) {
+	s.mu.Lock()
+	s.modelsErr = r
+	s.mu.Unlock()
+}
+
+// SetRoutingOverride sets the account_routing_override of the default
+// accounts answer ("us", "us_cr"; "" for NO_CONSTRAINT).
+func (s *Server) SetRoutingOverride(o string) {
+	s.mu.Lock()
+	s.override = o
+	s.mu.Unlock()
+}
+
+// QuietRejects makes the fake answer bad requests with a 400 without
+// failing the test, for tests that send them on purpose.
+func (s *Server) QuietRejects() {
+	s.mu.Lock()
+	s.quietRejects = true
+	s.mu.Unlock()
+}
+
+// IsLite reports whether the catalog served by SetModels marks model as a
+// Responses-Lite model, and whether the model is in it at all.
+func (s *Server) IsLite(model string) (lite, known bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.catalog[model]
+	return m.UseResponsesLite, ok
+}
+
+// ServeHTTP serves one request as the fake backend (a Front hands it the
+// requests it intercepted).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // SetAPIModels sets the body of GET /v1/models.
 func (s *Server) SetAPIModels(body []byte) {
@@ -166,7 +240,17 @@ func (s *Server) RequestsTo(suffix string) []Request {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
+	enc := r.Header.Get("Content-Encoding")
+	if enc == "zstd" {
+		d, err := zstdDecode(body)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, []byte(`{"detail":"body is not valid zstd"}`))
+			return
+		}
+		body = d
+	}
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Host: r.Host, Encoding: enc,
+		Header: r.Header.Clone(), Body: body}
 	if r.Method == http.MethodPost {
 		_ = json.Unmarshal(body, &req.JSON)
 	}
@@ -176,6 +260,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	chatgpt := strings.HasPrefix(r.URL.Path, "/backend-api/")
+	if r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		// The Responses WebSocket: 426 makes Codex fall back to HTTP + SSE
+		// at once (codex-today.md §1).
+		writeJSON(w, http.StatusUpgradeRequired, []byte(`{"detail":"fake backend: no WebSocket; use HTTP"}`))
+		return
+	}
 	var reply *Reply
 	if r.Method == http.MethodPost && (r.URL.Path == "/backend-api/codex/responses" || r.URL.Path == "/v1/responses") {
 		reply = s.nextReply()
@@ -191,11 +281,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var problems []string
 	if chatgpt {
-		problems = append(problems, checkChatGPTHeaders(r.Header, account)...)
+		problems = append(problems, checkChatGPTHeaders(r.URL.Path, r.Header, account)...)
 	}
 	switch {
 	case reply != nil:
 		problems = append(problems, CheckResponsesRequest(r.Header, body, chatgpt)...)
+		if chatgpt {
+			problems = append(problems, s.checkDialect(r.Header, body)...)
+		}
 		if s.reject(w, problems) {
 			return
 		}
@@ -208,8 +301,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		models, etag := s.models, s.modelsETag
+		models, etag, merr := s.models, s.modelsETag, s.modelsErr
 		s.mu.Unlock()
+		if merr != nil {
+			writeJSON(w, merr.Status, []byte(merr.Body))
+			return
+		}
 		if etag != "" {
 			w.Header().Set("ETag", etag)
 			if r.Header.Get("If-None-Match") == etag {
@@ -223,6 +320,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		models := s.apiModels
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, models)
+	case r.Method == http.MethodGet && r.URL.Path == "/backend-api/wham/accounts/check":
+		if s.reject(w, problems) {
+			return
+		}
+		s.mu.Lock()
+		body, override := s.accountsCheck, s.override
+		s.mu.Unlock()
+		if override == "" {
+			override = "NO_CONSTRAINT"
+		}
+		if body == nil {
+			// The login's account, served right here: https through a
+			// Front (r.TLS), plain http when asked on 127.0.0.1 directly.
+			origin := "http://" + r.Host
+			if r.TLS != nil {
+				origin = "https://" + r.Host
+			}
+			body = AccountsCheck(Account{ID: r.Header.Get("ChatGPT-Account-ID"), RoutingOverride: override, Origin: origin})
+		}
+		writeJSON(w, http.StatusOK, body)
 	case r.Method == http.MethodGet && r.URL.Path == "/backend-api/wham/usage":
 		if s.reject(w, problems) {
 			return
@@ -286,8 +403,15 @@ func (s *Server) reject(w http.ResponseWriter, problems []string) bool {
 	if len(problems) == 0 {
 		return false
 	}
+	s.mu.Lock()
+	quiet := s.quietRejects
+	s.mu.Unlock()
 	for _, p := range problems {
-		s.t.Errorf("fake backend: %s", p)
+		if quiet {
+			s.t.Logf("fake backend (rejecting on purpose): %s", p)
+		} else {
+			s.t.Errorf("fake backend: %s", p)
+		}
 	}
 	b, _ := json.Marshal(map[string]string{"detail": strings.Join(problems, "; ")})
 	writeJSON(w, http.StatusBadRequest, b)
@@ -348,19 +472,26 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-func checkChatGPTHeaders(h http.Header, account string) []string {
+// checkChatGPTHeaders checks the headers of a ChatGPT backend request. The
+// originator and version headers are checked on /codex/ requests only: the
+// real Codex 0.171 sends neither on /wham/accounts/check and no version on
+// /wham/usage (codex-today.md §2).
+func checkChatGPTHeaders(path string, h http.Header, account string) []string {
 	var p []string
 	if account != "" && h.Get("ChatGPT-Account-ID") != account {
 		p = append(p, fmt.Sprintf("ChatGPT-Account-ID is %q, want %q", h.Get("ChatGPT-Account-ID"), account))
 	}
-	if h.Get("originator") == "" {
-		p = append(p, "no originator header")
+	if strings.HasPrefix(path, "/backend-api/codex/") {
+		if h.Get("originator") == "" {
+			p = append(p, "no originator header")
+		}
+		if h.Get("version") == "" {
+			p = append(p, "no version header")
+		}
 	}
-	if h.Get("version") == "" {
-		p = append(p, "no version header")
-	}
-	if !strings.HasPrefix(h.Get("User-Agent"), "codextray/") {
-		p = append(p, fmt.Sprintf("User-Agent %q does not name codextray", h.Get("User-Agent")))
+	// Codex Tray names itself; the real Codex (behind a Front) names Codex.
+	if ua := h.Get("User-Agent"); !strings.HasPrefix(ua, "codextray/") && !strings.HasPrefix(ua, "codex_") {
+		p = append(p, fmt.Sprintf("User-Agent %q does not name codextray", ua))
 	}
 	return p
 }
@@ -399,8 +530,8 @@ func CheckResponsesRequest(h http.Header, body []byte, chatgpt bool) []string {
 	if s, _ := b["model"].(string); s == "" {
 		bad("model missing")
 	}
-	if s, _ := b["instructions"].(string); strings.TrimSpace(s) == "" {
-		bad("Instructions are required")
+	if s, _ := b["instructions"].(string); strings.TrimSpace(s) == "" && !hasDeveloperMessage(b["input"]) {
+		bad("Instructions are required (top-level instructions or a developer message)")
 	}
 	if v, ok := b["store"]; !ok || v != false {
 		bad("Store must be set to false (got %v)", v)
@@ -408,8 +539,8 @@ func CheckResponsesRequest(h http.Header, body []byte, chatgpt bool) []string {
 	if v, ok := b["stream"]; !ok || v != true {
 		bad("Stream must be set to true (got %v)", v)
 	}
-	if v, ok := b["parallel_tool_calls"]; !ok || v != false {
-		bad("parallel_tool_calls must be false (got %v)", v)
+	if _, ok := b["parallel_tool_calls"].(bool); !ok {
+		bad("parallel_tool_calls must be a boolean (got %v)", b["parallel_tool_calls"])
 	}
 	if b["tool_choice"] != "auto" {
 		bad("tool_choice must be \"auto\" (got %v)", b["tool_choice"])
@@ -418,8 +549,10 @@ func CheckResponsesRequest(h http.Header, body []byte, chatgpt bool) []string {
 	if len(inc) != 1 || inc[0] != "reasoning.encrypted_content" {
 		bad("include must be [\"reasoning.encrypted_content\"] (got %v)", b["include"])
 	}
-	if r, ok := b["reasoning"].(map[string]any); !ok || r["summary"] != "auto" {
-		bad("reasoning.summary must be \"auto\" (got %v)", b["reasoning"])
+	if r, ok := b["reasoning"].(map[string]any); ok {
+		if v, ok := r["summary"]; ok && v != "auto" && v != "concise" && v != "detailed" {
+			bad("reasoning.summary must be auto, concise or detailed (got %v)", v)
+		}
 	}
 	for _, k := range []string{"max_output_tokens", "temperature", "top_p", "previous_response_id"} {
 		if _, ok := b[k]; ok {
@@ -432,8 +565,11 @@ func CheckResponsesRequest(h http.Header, body []byte, chatgpt bool) []string {
 	}
 	for i, raw := range input {
 		it, _ := raw.(map[string]any)
-		if _, ok := it["id"]; ok {
-			bad("input[%d] carries an id", i)
+		// Codex 0.171 gives its input items ids of its own ("at_…"); the
+		// ids of a stored response's items would not resolve with store
+		// false, so those are refused.
+		if id, _ := it["id"].(string); strings.HasPrefix(id, "resp_") {
+			bad("input[%d] carries the id of a stored response item (%s)", i, id)
 		}
 		switch it["type"] {
 		case "message":
@@ -468,12 +604,23 @@ func CheckResponsesRequest(h http.Header, body []byte, chatgpt bool) []string {
 			if s, _ := it["encrypted_content"].(string); s == "" {
 				bad("input[%d]: reasoning without encrypted_content", i)
 			}
-		case "function_call", "function_call_output":
+		case "function_call", "function_call_output", "additional_tools", "configuration_update":
 		default:
 			bad("input[%d]: unknown item type %v", i, it["type"])
 		}
 	}
 	return p
+}
+
+func hasDeveloperMessage(input any) bool {
+	items, _ := input.([]any)
+	for _, raw := range items {
+		it, _ := raw.(map[string]any)
+		if it["type"] == "message" && (it["role"] == "developer" || it["role"] == "system") {
+			return true
+		}
+	}
+	return false
 }
 
 func checkDataURL(u string) string {

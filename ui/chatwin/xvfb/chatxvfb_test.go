@@ -308,6 +308,9 @@ func runRealWindow(t *testing.T, historyDB, shotEnv string) {
 	}
 	var body struct{ Input []provider.Item }
 	_ = json.Unmarshal(srv.RequestsTo("/codex/responses")[0].Body, &body)
+	for len(body.Input) > 0 && body.Input[0].Role == "developer" {
+		body.Input = body.Input[1:] // the system prompt, as Codex 0.171 sends it
+	}
 	if len(body.Input) != 1 || body.Input[0].Text() != prompt || len(body.Input[0].Content) != 2 ||
 		body.Input[0].Content[1].Type != provider.ContentInputImage {
 		t.Fatalf("request input %+v", body.Input)
