@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"sync"
@@ -24,6 +25,13 @@ type History struct {
 	session  string // the backend session id of the conversation shown
 	turnConv int64  // the conversation the last user message went to
 	onChange func()
+	// onProblem shows a sentence to the user; problem is the one shown
+	// last, so that a failing history is said once, not at every turn.
+	onProblem func(string)
+	problem   string
+	// userLost: the last user message was not saved, so its answer is not
+	// either (an answer without its question would mislead a continuation).
+	userLost bool
 }
 
 // OpenHistory opens the history database at path (history.DefaultPath of
@@ -48,6 +56,45 @@ func (h *History) Close() error { return h.store.Close() }
 // Recovered is the sentence saying a corrupt database was moved aside; ""
 // when it was not.
 func (h *History) Recovered() string { return h.store.Recovered }
+
+// OnProblem sets what shows the user, once, that conversations are not
+// being saved (the database is read-only, busy, or the disk is full) while
+// the chat goes on answering; f is called from any goroutine. A read-only
+// database is said at once. After a save succeeds again, a new failure is
+// said again.
+func (h *History) OnProblem(f func(string)) {
+	h.mu.Lock()
+	h.onProblem = f
+	h.mu.Unlock()
+	if ro := h.store.ReadOnly; ro != "" {
+		h.report(errors.New(ro))
+	}
+}
+
+// report tells the user, once, that saving failed; nil says it works again
+// (a user message was saved).
+func (h *History) report(err error) {
+	h.mu.Lock()
+	if err == nil {
+		h.problem = ""
+		h.mu.Unlock()
+		return
+	}
+	if h.problem != "" || h.onProblem == nil {
+		h.mu.Unlock()
+		return
+	}
+	var msg string
+	if ro := h.store.ReadOnly; ro != "" {
+		msg = ro
+	} else {
+		msg = fmt.Sprintf("This conversation is not being saved: %v. The chat still answers.", err)
+	}
+	h.problem = msg
+	f := h.onProblem
+	h.mu.Unlock()
+	f(msg)
+}
 
 // OnChange sets what is called (from any goroutine) when a conversation is
 // started or a turn ends, so that a list can be read again.
@@ -92,6 +139,10 @@ func (h *History) User(m Message) error {
 	if id == 0 {
 		var err error
 		if id, err = h.store.StartConversation(ctx, m.Text, session); err != nil {
+			h.mu.Lock()
+			h.userLost = true
+			h.mu.Unlock()
+			h.report(err)
 			return err
 		}
 		started = true
@@ -108,6 +159,18 @@ func (h *History) User(m Message) error {
 	}
 	_, err := h.store.AddMessage(ctx, history.Message{ConversationID: id, Role: "user", Text: m.Text,
 		Model: m.Model, Effort: m.Effort, Attachments: att})
+	if err != nil && started {
+		// Started but its first message lost: hide the empty conversation;
+		// the next message starts one again.
+		_ = h.store.Delete(ctx, id)
+		h.mu.Lock()
+		h.current, h.turnConv = 0, 0
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	h.userLost = err != nil
+	h.mu.Unlock()
+	h.report(err) // a saved question says saving works again
 	if started || err == nil {
 		h.changed()
 	}
@@ -118,13 +181,14 @@ func (h *History) User(m Message) error {
 // user message (a retry: the conversation shown).
 func (h *History) BeginAnswer(model, effort string) (AnswerRecorder, error) {
 	h.mu.Lock()
-	id := h.turnConv
+	id, lost := h.turnConv, h.userLost
 	h.mu.Unlock()
-	if id == 0 {
+	if id == 0 || lost {
 		return nil, fmt.Errorf("no conversation to save the answer in")
 	}
 	d, err := h.store.BeginAnswer(context.Background(), id, model, effort)
 	if err != nil {
+		h.report(err)
 		return nil, err
 	}
 	return &historyAnswer{h: h, d: d}, nil
@@ -147,6 +211,9 @@ func (a *historyAnswer) Finish(state State, problem string, usage provider.Usage
 		st, u = history.StateFailed, ""
 	}
 	err := a.d.Finish(context.Background(), st, problem, u, history.ItemsJSON(items))
+	if err != nil {
+		a.h.report(err)
+	}
 	a.h.changed()
 	return err
 }

@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/png"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/codextray/codextray/core/history"
@@ -111,5 +113,52 @@ func TestHistoryInterruptedAnswerLoadsWithRetry(t *testing.T) {
 	msgs, _, _, _ = h.Load(ctx, h.Current())
 	if len(msgs) != 2 || msgs[1].Text != "Whole." || msgs[1].State != StateDone {
 		t.Errorf("after retry: %+v", msgs)
+	}
+}
+
+// Issue 16: when the history cannot be written (here the disk is full:
+// SQLite's max_page_count makes it answer SQLITE_FULL as a full disk does)
+// the chat window still gets its answers, and is told once, through
+// OnProblem, that they are not saved.
+func TestHistoryThatCannotSaveIsSaidOnceAndTheChatAnswers(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := OpenHistory(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	history.TestPragmas = []string{"max_page_count(1)"}
+	t.Cleanup(func() { history.TestPragmas = nil })
+	h, err = OpenHistory(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var said []string
+	var mu sync.Mutex
+	h.OnProblem(func(msg string) { mu.Lock(); said = append(said, msg); mu.Unlock() })
+
+	srv, stream := newBackend(t)
+	srv.Enqueue(answer("First answer.", "enc-1"), answer("Second answer.", "enc-2"))
+	c := New(stream, nil)
+	c.SetRecorder(h)
+	h.SetCurrent(0, c.Session())
+	for _, q := range []string{strings.Repeat("a long question ", 2000), strings.Repeat("another one ", 2000)} {
+		if err := c.Send(ctx, q, nil, "gpt-5.5", "low"); err != nil {
+			t.Fatal(err)
+		}
+		c.Wait()
+	}
+	if n := c.Len(); n != 4 || c.Message(1).Text != "First answer." || c.Message(3).Text != "Second answer." || c.Message(3).State != StateDone {
+		t.Fatalf("the chat did not answer: %d messages, last %+v", n, c.Message(n-1))
+	}
+	if convs, err := h.Conversations(ctx); err != nil || len(convs) != 0 {
+		t.Errorf("conversations listed that were not saved: %+v %v", convs, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(said) != 1 || !strings.Contains(said[0], "not being saved") || !strings.Contains(said[0], "disk is full") {
+		t.Fatalf("said %q, want once that nothing is saved as the disk is full", said)
 	}
 }

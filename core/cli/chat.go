@@ -148,15 +148,12 @@ func runChat(ctx context.Context, args []string, env Env) int {
 
 	req := provider.TurnRequest{Model: *model, Effort: *effort, Input: []provider.Item{provider.UserMessage(prompt, imgs...)}}
 	if rec != nil {
-		if err := rec.begin(ctx, &req, prompt, attachments); err != nil {
-			fmt.Fprintln(env.Stderr, "codextray chat: cannot record the conversation:", err)
-			return ExitFailure
-		}
+		rec.begin(ctx, env, &req, prompt, attachments)
 	}
 	var turn provider.Turn
 	s, err := client.Stream(ctx, req)
 	if err != nil {
-		rec.finish(ctx, &turn, err)
+		rec.finish(ctx, env, &turn, err)
 		return out.fail(err)
 	}
 	defer s.Close()
@@ -184,7 +181,7 @@ func runChat(ctx context.Context, args []string, env Env) int {
 			}
 		}
 	}
-	rec.finish(ctx, &turn, s.Err())
+	rec.finish(ctx, env, &turn, s.Err())
 	if err := s.Err(); err != nil {
 		if !out.json && turn.Text.Len() > 0 {
 			fmt.Fprintln(env.Stdout)

@@ -33,6 +33,9 @@ func openHistory(ctx context.Context, env Env) (*history.Store, error) {
 	if st.Recovered != "" {
 		fmt.Fprintln(env.Stderr, "codextray:", st.Recovered)
 	}
+	if st.ReadOnly != "" {
+		fmt.Fprintln(env.Stderr, "codextray:", st.ReadOnly)
+	}
 	return st, nil
 }
 
@@ -67,8 +70,30 @@ func startRecord(ctx context.Context, env Env, continueID int64) (*chatRecord, i
 }
 
 // begin records the user's message, puts the conversation so far in front
-// of it in req, and opens the answer's draft.
-func (r *chatRecord) begin(ctx context.Context, req *provider.TurnRequest, prompt string, att []history.Attachment) error {
+// of it in req, and opens the answer's draft. When the history cannot be
+// written (read-only, busy, disk full) the turn goes on unrecorded and
+// stderr says so, once; nothing of the history is changed.
+func (r *chatRecord) begin(ctx context.Context, env Env, req *provider.TurnRequest, prompt string, att []history.Attachment) {
+	if r.conv.ID != 0 {
+		req.Input = append(history.Input(r.msgs), req.Input...)
+		req.ConversationID = r.conv.Session()
+	}
+	if r.store.ReadOnly != "" {
+		return // said when the history was opened
+	}
+	started := r.conv.ID == 0
+	if err := r.record(ctx, req, prompt, att); err != nil {
+		fmt.Fprintln(env.Stderr, "codextray chat: warning: not recording this turn in the history:", err)
+		if started && r.conv.ID != 0 {
+			// Begun but not recorded: hide the empty conversation rather
+			// than offer to continue it.
+			_ = r.store.Delete(context.WithoutCancel(ctx), r.conv.ID)
+			r.conv.ID = 0
+		}
+	}
+}
+
+func (r *chatRecord) record(ctx context.Context, req *provider.TurnRequest, prompt string, att []history.Attachment) error {
 	if r.conv.ID == 0 {
 		session := provider.NewConversationID()
 		id, err := r.store.StartConversation(ctx, prompt, session)
@@ -76,8 +101,6 @@ func (r *chatRecord) begin(ctx context.Context, req *provider.TurnRequest, promp
 			return err
 		}
 		r.conv = history.Conversation{ID: id, SessionID: session}
-	} else {
-		req.Input = append(history.Input(r.msgs), req.Input...)
 	}
 	req.ConversationID = r.conv.Session()
 	if _, err := r.store.AddMessage(ctx, history.Message{ConversationID: r.conv.ID, Role: "user", Text: prompt, Attachments: att}); err != nil {
@@ -104,8 +127,8 @@ func (r *chatRecord) event(ev provider.Event, text string) {
 	}
 }
 
-// finish stores the answer's final state.
-func (r *chatRecord) finish(ctx context.Context, turn *provider.Turn, err error) {
+// finish stores the answer's final state; a failure is a warning.
+func (r *chatRecord) finish(ctx context.Context, env Env, turn *provider.Turn, err error) {
 	if r == nil || r.draft == nil {
 		return
 	}
@@ -116,7 +139,9 @@ func (r *chatRecord) finish(ctx context.Context, turn *provider.Turn, err error)
 	case err != nil:
 		state, msg = history.StateFailed, provider.ErrorMessage(err)
 	}
-	_ = r.draft.Finish(context.WithoutCancel(ctx), state, msg, history.UsageJSON(turn.Usage), history.ItemsJSON(turn.History()))
+	if err := r.draft.Finish(context.WithoutCancel(ctx), state, msg, history.UsageJSON(turn.Usage), history.ItemsJSON(turn.History())); err != nil {
+		fmt.Fprintln(env.Stderr, "codextray chat: warning: the answer was not saved in the history:", err)
+	}
 	r.draft = nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/history"
 )
 
 // The test binary doubles as codextray: with CODEXTRAY_TEST_AS_CLI=1 it runs
@@ -47,6 +48,12 @@ func TestMain(m *testing.M) {
 					os.Exit(98)
 				}
 			}
+		}
+		// CODEXTRAY_TEST_HISTORY_PRAGMA=P: every history connection also
+		// runs PRAGMA P, e.g. max_page_count(1) to have SQLite report a
+		// full disk the way a real one does.
+		if p := os.Getenv("CODEXTRAY_TEST_HISTORY_PRAGMA"); p != "" {
+			history.TestPragmas = []string{p}
 		}
 		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n")}))

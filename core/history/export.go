@@ -2,7 +2,9 @@ package history
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,13 +13,17 @@ import (
 
 // Export writes conversation id as Markdown into dir: <title>.md, with its
 // images in <title>-images/ beside it. It returns the .md file's path.
+// Each file is written whole under a temporary name and then renamed into
+// place, so a failed export leaves any earlier one intact; a symbolic link
+// or other non-regular file where a file goes is refused, never followed,
+// so that a link planted in a shared folder cannot redirect the write.
 func (s *Store) Export(ctx context.Context, id int64, dir string) (string, error) {
 	c, msgs, err := s.Conversation(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("cannot create the export folder: %w", err)
 	}
 	base := slug(c.Title)
 	if base == "" {
@@ -35,10 +41,10 @@ func (s *Store) Export(ctx context.Context, id int64, dir string) (string, error
 		for _, a := range m.Attachments {
 			name := a.Hash[:12] + extFor(a.MIME)
 			imgDir := filepath.Join(dir, base+"-images")
-			if err := os.MkdirAll(imgDir, 0o755); err != nil {
+			if err := ownDir(imgDir); err != nil {
 				return "", err
 			}
-			if err := os.WriteFile(filepath.Join(imgDir, name), a.Data, 0o644); err != nil {
+			if err := writeNew(filepath.Join(imgDir, name), a.Data); err != nil {
 				return "", err
 			}
 			alt := a.Name
@@ -57,7 +63,71 @@ func (s *Store) Export(ctx context.Context, id int64, dir string) (string, error
 		}
 	}
 	path := filepath.Join(dir, base+".md")
-	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+	if err := writeNew(path, []byte(b.String())); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// ownDir creates dir (0700), or accepts it if it is a real directory: a
+// symbolic link there is refused.
+func ownDir(dir string) error {
+	err := os.Mkdir(dir, 0o700)
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("cannot export into %s: it is not a folder (a link or a file is in the way); remove it or export elsewhere", dir)
+	}
+	return nil
+}
+
+// writeNew writes data to path (0600) through a new temporary file in the
+// same folder, renamed into place. What is at path already must be a
+// regular file (an earlier export); anything else is refused.
+func writeNew(path string, data []byte) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("cannot export to %s: something other than a file is there (%s); remove it or export elsewhere", path, fileKind(fi.Mode()))
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot export to %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp) // our own temporary file, never the export
+		return fmt.Errorf("cannot export to %s: %w", path, err)
+	}
+	return nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "a special file"
 }
 
 var nonSlug = regexp.MustCompile(`[^\p{L}\p{N}]+`)

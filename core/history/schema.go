@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -79,27 +80,84 @@ var migrations = []string{
 // SchemaVersion is the version this build writes.
 var SchemaVersion = len(migrations)
 
-// migrate brings db from whatever version it is at to SchemaVersion, one
-// transaction per step. A database newer than this build is refused.
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)`); err != nil {
-		return err
+// migrate brings db from whatever version it is at to SchemaVersion. A
+// database newer than this build is refused. Several processes may open a
+// new database at once (three `codextray chat` started together): the
+// version is read again and every step run inside one BEGIN IMMEDIATE
+// transaction, which holds SQLite's write lock, so exactly one of them
+// migrates and the others, waiting on the lock (BusyTimeout), then find the
+// work done. readOnly only checks that no step is missing.
+func migrate(ctx context.Context, db *sql.DB, readOnly bool) error {
+	v, err := schemaVersion(ctx, db)
+	if err == nil && v == SchemaVersion {
+		return nil // the usual case: no write lock taken
 	}
-	var v int
-	err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
-	if err == sql.ErrNoRows {
-		if _, err := db.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (0)`); err != nil {
+	if readOnly {
+		if err != nil {
 			return err
 		}
-	} else if err != nil {
+		if v > SchemaVersion {
+			return newerSchema(v)
+		}
+		return fmt.Errorf("the history database is read-only and needs an update (schema %d to %d): %w", v, SchemaVersion, ErrReadOnly)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	err = conn.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		v = 0
+		_, err = conn.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (0)`)
+	}
+	if err != nil {
 		return err
 	}
 	if v > SchemaVersion {
-		return fmt.Errorf("the history database is from a newer Codex Tray (schema %d, this one knows %d)", v, SchemaVersion)
+		return newerSchema(v)
 	}
-	return migrateTo(ctx, db, v, SchemaVersion)
+	for from := v; from < SchemaVersion; from++ {
+		if _, err := conn.ExecContext(ctx, migrations[from]); err != nil {
+			return fmt.Errorf("history schema migration %d→%d: %w", from, from+1, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `UPDATE schema_version SET version = ?`, SchemaVersion); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	committed = true
+	return nil
 }
 
+// schemaVersion reads the version without taking a lock; an error when the
+// database has no version yet.
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	return v, err
+}
+
+func newerSchema(v int) error {
+	return &newerSchemaError{fmt.Errorf("the history database is from a newer Codex Tray (schema %d, this one knows %d); update Codex Tray to use it", v, SchemaVersion)}
+}
+
+// migrateTo runs the steps from one version to another, one transaction
+// each; tests build the databases older builds wrote with it.
 func migrateTo(ctx context.Context, db *sql.DB, from, to int) error {
 	for v := from; v < to; v++ {
 		tx, err := db.BeginTx(ctx, nil)

@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,9 +48,14 @@ func writerGone(pid int64, updated time.Time) bool {
 type Store struct {
 	db   *sql.DB
 	path string
-	// Recovered is set when Open found a corrupt file and moved it aside:
-	// a sentence for the user naming where it went.
+	// Recovered is set when Open found a database SQLite reports as corrupt
+	// (and an integrity check confirmed it) and set it aside: a sentence for
+	// the user naming where it went.
 	Recovered string
+	// ReadOnly is set when the database or its folder cannot be written:
+	// a sentence for the user saying that conversations are shown but new
+	// ones are not saved. Every write then fails with ErrReadOnly.
+	ReadOnly string
 }
 
 // Conversation is one conversation in the sidebar.
@@ -90,59 +97,205 @@ type Message struct {
 // DefaultPath is history.db in dir (the app's data directory).
 func DefaultPath(dir string) string { return filepath.Join(dir, "history.db") }
 
-// Open opens (creating if needed) the database at path. A file that is not a
-// readable database is moved aside, never deleted, and a fresh database
-// takes its place; Store.Recovered then says so.
+// Open opens (creating if needed) the database at path.
+//
+// History is never moved, replaced or deleted because an operation failed:
+// a database that is busy (locked by another program for longer than
+// BusyTimeout), read-only or on a full disk is left alone and Open returns
+// an error saying so (errors.Is ErrBusy, ErrReadOnly or ErrDiskFull). A
+// database that cannot be written but can be read opens read-only, with
+// Store.ReadOnly saying so. Only a file SQLite itself reports as corrupt,
+// confirmed by a full integrity check, is set aside under a name no other
+// file has, and a fresh database takes its place; Store.Recovered then says
+// where it went.
 func Open(ctx context.Context, path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the history folder: %w", err)
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, classify("cannot create the history folder "+dir, err)
 	}
-	s, err := open(ctx, path)
+	keepPrivate(dir, path)
+	// SQLite opens a file it cannot write read-only without a word, and
+	// every save would then fail: find out first.
+	err := writable(path)
+	var s *Store
 	if err == nil {
-		return s, nil
+		if s, err = openWaiting(ctx, path); err == nil {
+			return s, nil
+		}
 	}
 	var newer *newerSchemaError
 	if errors.As(err, &newer) {
 		return nil, err
 	}
-	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if rerr := os.Rename(path+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-			return nil, fmt.Errorf("the history database is unreadable (%v) and could not be moved aside: %w", err, rerr)
+	switch {
+	case errors.Is(err, ErrReadOnly):
+		ro, rerr := openReadOnly(ctx, path)
+		if rerr != nil {
+			return nil, err
 		}
+		ro.ReadOnly = fmt.Sprintf("The history database %s is read-only: saved conversations are shown, but new ones are not saved. Make the file and its folder writable to save them again.", path)
+		return ro, nil
+	case !reportedCorrupt(err):
+		return nil, err
 	}
-	s, err2 := open(ctx, path)
+	if !confirmCorrupt(ctx, path) {
+		return nil, fmt.Errorf("SQLite reported the history database %s as damaged, but a full integrity check found it sound, so it was left as it is: %w", path, err)
+	}
+	aside, merr := setAside(path)
+	if merr != nil {
+		return nil, fmt.Errorf("the history database %s is damaged (%v) and could not be set aside: %w; nothing was changed", path, shortErr(causeOf(err)), merr)
+	}
+	s, err2 := open(ctx, path, modeReadWrite)
 	if err2 != nil {
-		return nil, fmt.Errorf("cannot create a new history database: %w", err2)
+		return nil, fmt.Errorf("the damaged history database was set aside as %s, but a new one cannot be started: %w", aside, err2)
 	}
-	s.Recovered = fmt.Sprintf("The history database was unreadable (%v). It was moved to %s and a new one was started.", shortErr(err), aside)
+	s.Recovered = fmt.Sprintf("The history database was damaged (%s). It was moved to %s, where it is kept, and a new one was started.", shortErr(causeOf(err)), aside)
 	return s, nil
 }
 
 type newerSchemaError struct{ error }
 
-func open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
+func (e *newerSchemaError) Unwrap() error { return e.error }
+
+// BusyTimeout is how long an operation waits for a database another program
+// has locked before it fails with ErrBusy. A turn's answer is saved every
+// SaveInterval, so another Codex Tray holds the lock for milliseconds; five
+// seconds covers a slow disk without leaving the user waiting long.
+const BusyTimeout = 5 * time.Second
+
+type openMode int
+
+const (
+	modeReadWrite openMode = iota
+	modeReadOnly           // SQLite's mode=ro: the file and its -wal/-shm are not written
+	modeImmutable          // a read-only folder without a -wal: read the file as it is
+)
+
+// TestPragmas are run on every connection after the app's own (as
+// "name(value)", like the DSN's _pragma). Tests set it, e.g. to
+// max_page_count, to have SQLite report a full disk the way a real one does.
+var TestPragmas []string
+
+func dsn(path string, mode openMode) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	switch mode {
+	case modeReadWrite:
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		// A transaction takes the write lock when it begins, waiting for
+		// it: a deferred one that reads first and then writes fails at once
+		// (SQLITE_BUSY, no wait) when another process wrote meanwhile.
+		q.Set("_txlock", "immediate")
+	case modeReadOnly:
+		q.Set("mode", "ro")
+	case modeImmutable:
+		q.Set("mode", "ro")
+		q.Set("immutable", "1")
+	}
+	for _, p := range TestPragmas {
+		q.Add("_pragma", p)
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func open(ctx context.Context, path string, mode openMode) (*Store, error) {
+	db, err := sql.Open("sqlite", dsn(path, mode))
 	if err != nil {
-		return nil, err
+		return nil, classifyAt(path, "cannot open the history database "+path, err)
 	}
 	var check string
 	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil || check != "ok" {
 		db.Close()
 		if err == nil {
-			err = errors.New(check)
+			return nil, &corruptError{check}
 		}
-		return nil, err
+		return nil, classifyAt(path, "cannot read the history database "+path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, mode != modeReadWrite); err != nil {
 		db.Close()
-		if strings.Contains(err.Error(), "newer Codex Tray") {
-			return nil, &newerSchemaError{err}
+		var newer *newerSchemaError
+		if errors.As(err, &newer) {
+			return nil, err
 		}
-		return nil, err
+		return nil, classifyAt(path, "cannot update the history database "+path, err)
 	}
 	return &Store{db: db, path: path}, nil
+}
+
+// openWaiting opens path read-write, trying again while it is busy until
+// BusyTimeout has passed. SQLite waits on a lock by itself (busy_timeout)
+// except where waiting could deadlock, as when a new database is put in
+// WAL mode while another process creates it: it then answers busy at once.
+func openWaiting(ctx context.Context, path string) (*Store, error) {
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		s, err := open(ctx, path, modeReadWrite)
+		if err == nil || !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(busyRetry):
+		}
+	}
+}
+
+// busyRetry is how often openWaiting tries again.
+const busyRetry = 20 * time.Millisecond
+
+// openReadOnly opens a database that cannot be written, to show what it
+// holds: with SQLite's mode=ro, or, when even that needs to write (a WAL
+// database's -shm in a read-only folder) and no -wal holds unmerged
+// changes, as an immutable file.
+func openReadOnly(ctx context.Context, path string) (*Store, error) {
+	s, err := open(ctx, path, modeReadOnly)
+	if err == nil {
+		return s, nil
+	}
+	if _, werr := os.Lstat(path + "-wal"); !errors.Is(werr, os.ErrNotExist) {
+		return nil, err
+	}
+	return open(ctx, path, modeImmutable)
+}
+
+// writable opens path for writing, creating nothing: an error of kind
+// ErrReadOnly when the file cannot be written. Anything but a regular file
+// there (a FIFO would hang SQLite's first read) is refused unopened.
+func writable(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("cannot open the history database %s: it is not a regular file (%v); move it away and start again", path, fi.Mode().Type())
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // SQLite creates it, or says why not
+		}
+		return classify("cannot write the history database "+path, err)
+	}
+	return f.Close()
+}
+
+// keepPrivate makes the history's folder 0700 and the database with its
+// WAL and shared-memory files 0600: they hold the user's conversations.
+// SQLite creates the -wal and -shm files with the database's mode, so a
+// database created 0600 here keeps them 0600 too. Failures are left to
+// the open that follows, which says what is wrong.
+func keepPrivate(dir, path string) {
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		_ = os.Chmod(dir, fi.Mode().Perm()&0o700)
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+		return
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Lstat(path + suffix); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(path+suffix, fi.Mode().Perm()&0o700)
+		}
+	}
 }
 
 func shortErr(err error) string {
@@ -181,7 +334,7 @@ func (s *Store) StartConversation(ctx context.Context, firstMessage, sessionID s
 	t := now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO conversations(title, created_at, updated_at, session_id) VALUES (?, ?, ?, ?)`, titleFrom(firstMessage), t, t, sessionID)
 	if err != nil {
-		return 0, fmt.Errorf("cannot save the conversation: %w", err)
+		return 0, s.classify("cannot save the conversation", err)
 	}
 	return res.LastInsertId()
 }
@@ -208,17 +361,20 @@ func (s *Store) Undelete(ctx context.Context, id int64) error {
 
 // Purge removes conversations deleted before t, and blobs nothing uses.
 func (s *Store) Purge(ctx context.Context, before time.Time) error {
+	if s.ReadOnly != "" {
+		return nil // nothing can be purged; the deleted stay hidden
+	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?`, ms(before)); err != nil {
-		return err
+		return s.classify("cannot purge deleted conversations", err)
 	}
 	_, err := s.db.ExecContext(ctx, `DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM attachments)`)
-	return err
+	return s.classify("cannot purge deleted conversations", err)
 }
 
 func (s *Store) exec1(ctx context.Context, q string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
-		return err
+		return s.classify("cannot change the conversation", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
@@ -238,7 +394,7 @@ func (s *Store) Conversations(ctx context.Context, limit, offset int) ([]Convers
 		(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)
 		FROM conversations c WHERE c.deleted_at IS NULL ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
-		return nil, err
+		return nil, s.classify("cannot list the conversations", err)
 	}
 	defer rows.Close()
 	var out []Conversation
@@ -265,7 +421,7 @@ func (s *Store) Conversation(ctx context.Context, id int64) (Conversation, []Mes
 		return c, nil, ErrNotFound
 	}
 	if err != nil {
-		return c, nil, err
+		return c, nil, s.classify("cannot read the conversation", err)
 	}
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, role, text, reasoning, model, effort, usage, state, error, items, created_at, updated_at, writer_pid
@@ -320,6 +476,11 @@ func (s *Store) AddMessage(ctx context.Context, m Message) (int64, error) {
 	if m.State == "" {
 		m.State = StateComplete
 	}
+	id, err := s.addMessage(ctx, m)
+	return id, s.classify("cannot save the message", err)
+}
+
+func (s *Store) addMessage(ctx context.Context, m Message) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -330,7 +491,7 @@ func (s *Store) AddMessage(ctx context.Context, m Message) (int64, error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ConversationID, m.Role, m.Text, m.Reasoning, m.Model, m.Effort, m.Usage, m.State, m.Error, m.Items, t, t)
 	if err != nil {
-		return 0, fmt.Errorf("cannot save the message: %w", err)
+		return 0, err
 	}
 	id, _ := res.LastInsertId()
 	for i, a := range m.Attachments {
@@ -356,7 +517,14 @@ func (s *Store) AddMessage(ctx context.Context, m Message) (int64, error) {
 // message marked streaming, with a fresh timestamp).
 func (s *Store) SaveProgress(ctx context.Context, id int64, text, reasoning string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE messages SET text = ?, reasoning = ?, updated_at = ? WHERE id = ?`, text, reasoning, now(), id)
-	return err
+	return s.classify("cannot save the answer", err)
+}
+
+// touch keeps a streaming answer marked as alive without rewriting its
+// text (and its search index).
+func (s *Store) touch(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE messages SET updated_at = ? WHERE id = ?`, now(), id)
+	return s.classify("cannot save the answer", err)
 }
 
 // Finish stores a message's final text and state.
@@ -365,8 +533,8 @@ func (s *Store) Finish(ctx context.Context, m Message) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE messages SET text = ?, reasoning = ?, usage = ?, state = ?, error = ?, items = ?, updated_at = ? WHERE id = ?`,
 		m.Text, m.Reasoning, m.Usage, m.State, m.Error, m.Items, t, m.ID)
 	if err != nil {
-		return err
+		return s.classify("cannot save the answer", err)
 	}
 	_, err = s.db.ExecContext(ctx, `UPDATE conversations SET updated_at = ? WHERE id = ?`, t, m.ConversationID)
-	return err
+	return s.classify("cannot save the answer", err)
 }

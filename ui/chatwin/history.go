@@ -25,6 +25,7 @@ import (
 type History interface {
 	chat.Recorder
 	Recovered() string
+	OnProblem(func(string))
 	OnChange(func())
 	Current() int64
 	SetCurrent(id int64, session string)
@@ -233,6 +234,8 @@ func (w *Window) openHistory() {
 	if msg := h.Recovered(); msg != "" {
 		w.notice(msg)
 	}
+	// Not saving (read-only, busy, disk full) is said once, and the chat goes on.
+	h.OnProblem(w.notice)
 	_ = h.Purge(w.ctx, time.Now()) // deletions a quit left without their purge
 	h.SetCurrent(0, w.conv.Session())
 	h.OnChange(w.reloadSide)
