@@ -154,6 +154,8 @@ func TestOpenFlag(t *testing.T) {
 		{[]string{"--open", "chat"}, "chat", true},
 		{[]string{"--open=status"}, "status", true},
 		{[]string{"-open", "status"}, "status", true},
+		{[]string{"-open=chat"}, "chat", true}, // was taken for a command
+		{[]string{"--open="}, "", false},
 		{[]string{"--open", "settings"}, "", false},
 		{[]string{"--open"}, "", false},
 		{[]string{"--open", "chat", "x"}, "", false},

@@ -49,18 +49,20 @@ func newServices() (*services, error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	s := &services{login: svc, stop: stop}
+	format := view.FormatFor(os.Getenv)
 	s.client, s.errConf = svc.Backend(version)
 	s.deps = control.Deps{
 		Context:      ctx,
 		Version:      version,
 		Watch:        svc.Watch,
-		Login:        loginActions{svc},
+		Login:        loginActions{svc, format},
 		SignIn:       signIn,
 		StartAtLogin: startAtLogin{},
-		Format:       view.FormatFor(os.Getenv),
+		Format:       format,
 	}
 	if s.client != nil { // nil hides models and usage
 		s.deps.Backend = control.ProviderBackend(s.client)
+		s.deps.UsageMonitor = newUsageMonitor(s.client)
 	}
 	return s, nil
 }
@@ -176,8 +178,12 @@ func forwardRequests(ctx context.Context, srv *instance.Server, open string, out
 	}
 }
 
-// loginActions words core/login's use-cases for the tray and the windows.
-type loginActions struct{ svc *login.Service }
+// loginActions words core/login's use-cases for the tray and the windows,
+// with times in the format every view uses.
+type loginActions struct {
+	svc    *login.Service
+	format view.Format
+}
 
 func (l loginActions) Refresh(ctx context.Context) (string, error) {
 	out, err := l.svc.RefreshNow(ctx)
@@ -196,8 +202,7 @@ func (l loginActions) Refresh(ctx context.Context) (string, error) {
 	if out.Expires.IsZero() {
 		return verb + ".", nil
 	}
-	f := view.FormatFor(os.Getenv)
-	return fmt.Sprintf("%s: the token is valid until %s.", verb, f.Clock(out.Expires, time.Now())), nil
+	return fmt.Sprintf("%s: the token is valid until %s.", verb, l.format.Clock(out.Expires, time.Now())), nil
 }
 
 func (l loginActions) RestoreOffer(ctx context.Context) (string, bool, error) {
@@ -207,7 +212,7 @@ func (l loginActions) RestoreOffer(ctx context.Context) (string, bool, error) {
 	}
 	reason := offer.Reason
 	if !offer.Meta.SavedAt.IsZero() {
-		reason += "; the keychain holds the login saved " + view.FormatFor(os.Getenv).Clock(offer.Meta.SavedAt, time.Now())
+		reason += "; the keychain holds the login saved " + l.format.Clock(offer.Meta.SavedAt, time.Now())
 	}
 	return reason, true, nil
 }

@@ -184,8 +184,8 @@ func TestWineLockTimeout(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "credential commit lock timed out") {
 		t.Errorf("refresh with auth.json.lock held: exit %d\n%s%s", code, out, errs)
 	}
-	if took < auth.CommitLockTimeout {
-		t.Errorf("refresh gave up after %s, before the %s bound", took.Round(time.Millisecond), auth.CommitLockTimeout)
+	if took < auth.DefaultCommitLockTimeout {
+		t.Errorf("refresh gave up after %s, before the %s bound", took.Round(time.Millisecond), auth.DefaultCommitLockTimeout)
 	}
 	if c := srv.Counts(); c.Calls != 0 {
 		t.Errorf("token server: %s, want no call", c)

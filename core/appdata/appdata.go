@@ -37,6 +37,11 @@ const (
 	PrefDefaultEffort  = "default_effort"  // string; "" = the model's default
 	PrefCodexPath      = "codex_path"      // string; "" = search PATH and the usual folders
 	PrefFast           = "fast"            // bool; the chat's Fast (priority tier) toggle
+	// PrefUsageThresholds are the used percents that notify, "80,95" by
+	// default (usage.FormatThresholds); PrefUsageMuted the window keys that
+	// never notify, comma-separated.
+	PrefUsageThresholds = "usage_thresholds"
+	PrefUsageMuted      = "usage_muted"
 )
 
 // fyneRoot is Fyne's root config directory on goos (fyne's

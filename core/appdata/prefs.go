@@ -85,7 +85,9 @@ func (p *FilePrefs) set(key string, v any, remove bool) {
 	if err != nil {
 		return
 	}
-	_ = writeFileAtomic(p.path, append(raw, '\n'))
+	if os.MkdirAll(filepath.Dir(p.path), 0o700) == nil {
+		_ = userfile.WriteAtomic(p.path, append(raw, '\n'), userfile.Atomic{Durable: true})
+	}
 }
 
 func (p *FilePrefs) String(key string) string {
@@ -119,32 +121,6 @@ func (p *FilePrefs) FloatWithFallback(key string, fallback float64) float64 {
 func (p *FilePrefs) SetFloat(key string, value float64) { p.set(key, value, false) }
 
 func (p *FilePrefs) RemoveValue(key string) { p.set(key, nil, true) }
-
-// writeFileAtomic replaces path with data through a temp file and a rename,
-// so a reader never sees half of it.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".preferences-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
 
 // Follow reloads the preferences whenever their file changes on disk (the
 // Fyne side writes it) and calls changed after each reload that read it

@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// MaxAuthFileSize is the largest auth.json Codex Tray reads. Real ones are a
+// maxAuthFileSize is the largest auth.json Codex Tray reads. Real ones are a
 // few kilobytes; anything bigger is not a Codex login.
-const MaxAuthFileSize = 1 << 20
+const maxAuthFileSize = 1 << 20
 
 // Document is auth.json (or the keyring secret, which holds the same JSON).
 // The known fields are typed; every other field is kept verbatim, in order,
@@ -43,8 +43,8 @@ type field struct {
 // ParseDocument parses an auth.json document. The error never quotes the
 // document, which holds tokens.
 func ParseDocument(data []byte) (*Document, error) {
-	if len(data) > MaxAuthFileSize {
-		return nil, fmt.Errorf("auth.json is %d bytes, more than the %d-byte limit; it is not a Codex login", len(data), MaxAuthFileSize)
+	if len(data) > maxAuthFileSize {
+		return nil, fmt.Errorf("auth.json is %d bytes, more than the %d-byte limit; it is not a Codex login", len(data), maxAuthFileSize)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("auth.json is empty")
@@ -270,8 +270,8 @@ func (d *Document) WithRefreshedTokens(id, access, refresh Secret, at time.Time)
 	return &n, nil
 }
 
-// SameTokens reports whether two documents hold the same login tokens.
-func SameTokens(a, b *Document) bool {
+// sameTokens reports whether two documents hold the same login tokens.
+func sameTokens(a, b *Document) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

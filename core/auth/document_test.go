@@ -122,8 +122,8 @@ func TestMaskAPIKey(t *testing.T) {
 		"sk-test-keyring-auto": "sk-test-***-auto",
 		"":                     "***",
 	} {
-		if got := MaskAPIKey(NewSecret(key)); got != want {
-			t.Errorf("MaskAPIKey(%d chars) = %q, want %q", len(key), got, want)
+		if got := maskAPIKey(NewSecret(key)); got != want {
+			t.Errorf("maskAPIKey(%d chars) = %q, want %q", len(key), got, want)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -65,9 +64,7 @@ func TokenHash(s Secret) string {
 
 // Path is the journal file of the Codex home: refresh-journal-<16 hex
 // digits of the home's hash, as in Codex's keyring account>.json.
-func (j *RefreshJournal) Path(home string) string {
-	return filepath.Join(j.Dir, "refresh-journal-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
-}
+func (j *RefreshJournal) Path(home string) string { return journalPath(j.Dir, home) }
 
 // Pending reports whether a journal exists for home, without reading it and
 // without the lock: a hint that Recover has work to do. A nil journal has
@@ -94,7 +91,7 @@ func (j *RefreshJournal) Load(home string) (*PendingLogin, error) {
 	if j == nil {
 		return nil, nil
 	}
-	raw, err := userfile.Read(j.Path(home), MaxAuthFileSize*2)
+	raw, err := userfile.Read(j.Path(home), maxAuthFileSize*2)
 	if absent(err) {
 		return nil, nil
 	}
@@ -121,31 +118,9 @@ func (j *RefreshJournal) save(p PendingLogin) error {
 	if err := os.MkdirAll(j.Dir, 0o700); err != nil {
 		return fmt.Errorf("cannot save the refreshed login aside: %w", err)
 	}
-	path := j.Path(p.Home)
-	f, err := os.CreateTemp(j.Dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
+	if err := userfile.WriteAtomic(j.Path(p.Home), raw, userfile.Atomic{Durable: true}); err != nil {
 		return fmt.Errorf("cannot save the refreshed login aside: %w", err)
 	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	for _, step := range []func() error{
-		func() error { return f.Chmod(0o600) },
-		func() error { _, err := f.Write(raw); return err },
-		f.Sync, f.Close,
-		func() error { return os.Rename(tmp, path) },
-	} {
-		if err := step(); err != nil {
-			return fmt.Errorf("cannot save the refreshed login aside: %w", err)
-		}
-	}
-	ok = true
-	syncDir(j.Dir)
 	return nil
 }
 
@@ -162,17 +137,8 @@ func (j *RefreshJournal) remove(home string) error {
 	if err := os.Remove(path); err != nil && !absent(err) {
 		return fmt.Errorf("cannot delete the refresh journal: %w", err)
 	}
-	syncDir(j.Dir)
+	userfile.SyncDir(j.Dir)
 	return nil
-}
-
-// syncDir makes a rename or removal in dir durable; where a directory
-// cannot be synced (Windows), the rename is as durable as the OS makes it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }
 
 // The spent mark: a refresh answered refresh_token_reused leaves, for
@@ -186,9 +152,7 @@ type spentMark struct {
 	At        time.Time `json:"at"`
 }
 
-func (j *RefreshJournal) spentPath(home string) string {
-	return filepath.Join(j.Dir, "refresh-spent-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
-}
+func (j *RefreshJournal) spentPath(home string) string { return spentMarkPath(j.Dir, home) }
 
 // markSpent notes that the token with hash was reported spent at; best
 // effort.
@@ -200,14 +164,7 @@ func (j *RefreshJournal) markSpent(home, hash string, at time.Time) {
 	if err != nil || os.MkdirAll(j.Dir, 0o700) != nil {
 		return
 	}
-	f, err := os.CreateTemp(j.Dir, ".refresh-spent-*")
-	if err != nil {
-		return
-	}
-	_, werr := f.Write(raw)
-	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), j.spentPath(home)) != nil {
-		os.Remove(f.Name())
-	}
+	_ = userfile.WriteAtomic(j.spentPath(home), raw, userfile.Atomic{})
 }
 
 // spentSince reports whether the token with hash was reported spent after
@@ -237,9 +194,7 @@ type unansweredMark struct {
 	At        time.Time `json:"at"`
 }
 
-func (j *RefreshJournal) unansweredPath(home string) string {
-	return filepath.Join(j.Dir, "refresh-unanswered-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
-}
+func (j *RefreshJournal) unansweredPath(home string) string { return unansweredMarkPath(j.Dir, home) }
 
 // markUnanswered notes that a POST of the token with hash got no usable
 // answer at at; best effort. Called under the home's commit lock.
@@ -248,14 +203,7 @@ func (j *RefreshJournal) markUnanswered(home, hash string, at time.Time) {
 	if err != nil || os.MkdirAll(j.Dir, 0o700) != nil {
 		return
 	}
-	f, err := os.CreateTemp(j.Dir, ".refresh-unanswered-*")
-	if err != nil {
-		return
-	}
-	_, werr := f.Write(raw)
-	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), j.unansweredPath(home)) != nil {
-		os.Remove(f.Name())
-	}
+	_ = userfile.WriteAtomic(j.unansweredPath(home), raw, userfile.Atomic{})
 }
 
 // unanswered is the hash in the home's unanswered mark, if there is one.

@@ -29,17 +29,16 @@ func (f *refreshFixture) journaled() (*RefreshJournal, func() *Refresher) {
 	return j, func() *Refresher { r := f.refresher(); r.Journal = j; return r }
 }
 
-// failRenames makes every write of auth.json in home fail at the last step,
+// failRenames makes every write of auth.json in home by r fail at the last step,
 // as a full disk or a vanished directory would: the temp file is gone when
 // the rename comes.
-func failRenames(t *testing.T, home string) {
-	BeforeRenameHook = func() {
+func failRenames(r *Refresher, home string) {
+	r.BeforeRename = func() {
 		m, _ := filepath.Glob(filepath.Join(home, ".auth-*"))
 		for _, p := range m {
 			os.Remove(p)
 		}
 	}
-	t.Cleanup(func() { BeforeRenameHook = nil })
 }
 
 // pending reads the journal of the fixture's home, failing if there is none.
@@ -100,11 +99,10 @@ func TestRefreshJournalKeptUntilWritten(t *testing.T) {
 	f := newRefreshFixture(t)
 	j, _ := f.journaled()
 	var atRename []byte
-	BeforeRenameHook = func() {
+	f.r.BeforeRename = func() {
 		f.checkJournalFile(j)
 		atRename = []byte(f.pending(j).Document.Reveal())
 	}
-	t.Cleanup(func() { BeforeRenameHook = nil })
 	res, err := f.r.Refresh(context.Background(), nil, "forced")
 	if err != nil || !res.Refreshed || res.Recovered {
 		t.Fatalf("Refresh: refreshed=%v recovered=%v err=%s", res.Refreshed, res.Recovered, errText(err))
@@ -156,12 +154,12 @@ func TestRefreshJournalFinishesFailedWrite(t *testing.T) {
 		t.Run(w.name, func(t *testing.T) {
 			f := newRefreshFixture(t)
 			j, another := f.journaled()
-			failRenames(t, f.home)
+			failRenames(f.r, f.home)
 			_, err := f.r.Refresh(context.Background(), nil, "forced")
 			if err == nil || !strings.Contains(errText(err), "kept the new tokens") {
 				t.Fatalf("Refresh with a failing write: %s, want an error saying the tokens were kept", errText(err))
 			}
-			BeforeRenameHook = nil
+			f.r.BeforeRename = nil
 			if !bytes.Equal(f.read(), f.old) {
 				t.Fatalf("auth.json changed although its write failed")
 			}
@@ -215,11 +213,11 @@ func TestRefreshJournalStale(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newRefreshFixture(t)
 			j, another := f.journaled()
-			failRenames(t, f.home)
+			failRenames(f.r, f.home)
 			if _, err := f.r.Refresh(context.Background(), nil, "forced"); err == nil {
 				t.Fatal("the write did not fail")
 			}
-			BeforeRenameHook = nil
+			f.r.BeforeRename = nil
 			c.change(f, []byte(f.pending(j).Document.Reveal()))
 			before, beforeErr := os.ReadFile(f.authPath())
 
@@ -242,11 +240,11 @@ func TestRefreshJournalStale(t *testing.T) {
 	t.Run("auth.json unreadable: the journal waits", func(t *testing.T) {
 		f := newRefreshFixture(t)
 		j, another := f.journaled()
-		failRenames(t, f.home)
+		failRenames(f.r, f.home)
 		if _, err := f.r.Refresh(context.Background(), nil, "forced"); err == nil {
 			t.Fatal("the write did not fail")
 		}
-		BeforeRenameHook = nil
+		f.r.BeforeRename = nil
 		must(t, os.WriteFile(f.authPath(), []byte(`{"tokens": `), 0o600))
 		if _, err := another().Recover(context.Background()); err == nil {
 			t.Errorf("Recover with an unreadable auth.json: no error")
@@ -357,7 +355,7 @@ func TestRefreshJournalUnusable(t *testing.T) {
 		blocker := filepath.Join(t.TempDir(), "a-file")
 		must(t, os.WriteFile(blocker, nil, 0o600))
 		f.r.Journal = NewRefreshJournal(filepath.Join(blocker, "appdata"))
-		failRenames(t, f.home)
+		failRenames(f.r, f.home)
 		_, err := f.r.Refresh(context.Background(), nil, "forced")
 		if msg := errText(err); !strings.Contains(msg, "cannot write the Codex login") || !strings.Contains(msg, "aside failed too") {
 			t.Errorf("Refresh: %s, want both failures named", msg)
@@ -383,12 +381,11 @@ func TestRefreshJournalUnusable(t *testing.T) {
 // one reuse, not two.
 func TestRefreshSpentTokenIsNotPostedTwice(t *testing.T) {
 	f := newRefreshFixture(t)
-	ReuseGrace = time.Second
 	journal := NewRefreshJournal(t.TempDir())
 	failures := NewFailureStore(t.TempDir())
 	process := func() *Refresher {
 		r := f.refresher()
-		r.Journal, r.Failures = journal, failures
+		r.Journal, r.Failures, r.ReuseGrace = journal, failures, time.Second
 		return r
 	}
 	seen := f.doc()

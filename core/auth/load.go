@@ -164,7 +164,7 @@ func (l *Loader) loadKeyring(ctx context.Context) (*Document, error) {
 }
 
 // ReadAuthFile reads and parses auth.json, refusing anything over
-// MaxAuthFileSize. A missing file gives an error satisfying fs.ErrNotExist.
+// maxAuthFileSize. A missing file gives an error satisfying fs.ErrNotExist.
 func ReadAuthFile(path string) (*Document, error) {
 	return readAuthFile(path, "")
 }
@@ -196,14 +196,14 @@ func readAuthFile(path string, marks readMarks) (*Document, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	if fi.Size() > MaxAuthFileSize {
+	if fi.Size() > maxAuthFileSize {
 		return nil, fmt.Errorf("%s is %s, more than the 1 MiB limit; it is not a Codex login", path, humanBytes(fi.Size()))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxAuthFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxAuthFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	if len(data) > MaxAuthFileSize {
+	if len(data) > maxAuthFileSize {
 		return nil, fmt.Errorf("%s grew past the 1 MiB limit while being read", path)
 	}
 	return ParseDocument(data)

@@ -103,8 +103,8 @@ type KeyringStore interface {
 	Delete(ctx context.Context, service, user string) error
 }
 
-// DocumentHash identifies a login document's content without revealing it.
-func DocumentHash(d *Document) string {
+// documentHash identifies a login document's content without revealing it.
+func documentHash(d *Document) string {
 	raw, err := d.Marshal()
 	if err != nil {
 		return ""
@@ -124,7 +124,7 @@ func ProbeMirror(ctx context.Context, k Keyring, s Snapshot) string {
 		return MirrorAbsent
 	case err != nil:
 		return MirrorUnavailable
-	case s.Doc == nil || meta.DocHash != DocumentHash(s.Doc):
+	case s.Doc == nil || meta.DocHash != documentHash(s.Doc):
 		return MirrorStale
 	}
 	return MirrorInSync
@@ -155,7 +155,7 @@ func (m *Mirror) Save(ctx context.Context, doc *Document) error {
 		return errors.New("nothing to mirror")
 	}
 	meta, err := readMirrorMeta(ctx, m.Keyring, m.Home)
-	if err == nil && meta.DocHash == DocumentHash(doc) {
+	if err == nil && meta.DocHash == documentHash(doc) {
 		return nil // already in sync
 	}
 	if errors.Is(err, ErrKeyringUnavailable) {
@@ -196,7 +196,7 @@ func (m *Mirror) Save(ctx context.Context, doc *Document) error {
 	if err != nil {
 		return err
 	}
-	meta = MirrorMeta{LastRefresh: doc.LastRefresh, DocHash: DocumentHash(doc), SavedAt: time.Now().UTC(), Skeleton: skel}
+	meta = MirrorMeta{LastRefresh: doc.LastRefresh, DocHash: documentHash(doc), SavedAt: time.Now().UTC(), Skeleton: skel}
 	if len(pieces) > 0 {
 		meta.Pieces = pieces
 	}
@@ -234,7 +234,7 @@ func (m *Mirror) Load(ctx context.Context) (*Document, MirrorMeta, error) {
 	if err != nil {
 		return nil, meta, err
 	}
-	if DocumentHash(doc) != meta.DocHash {
+	if documentHash(doc) != meta.DocHash {
 		return nil, meta, errors.New("the keychain mirror is incomplete (its entries do not match its metadata)")
 	}
 	return doc, meta, nil
@@ -336,7 +336,7 @@ func (m *Mirror) Restore(ctx context.Context, l *Loader) (*Document, error) {
 	if err := os.MkdirAll(l.Home, 0o700); err != nil {
 		return nil, err
 	}
-	lock, err := LockForCommit(ctx, l.Home)
+	lock, err := lockForCommit(ctx, l.Home, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +355,7 @@ func (m *Mirror) Restore(ctx context.Context, l *Loader) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteAuthFile(l.AuthPath(), data); err != nil {
+	if err := writeAuthFile(l.AuthPath(), data, nil); err != nil {
 		return nil, err
 	}
 	return offer.Doc, nil

@@ -132,7 +132,7 @@ func TestMirrorLargeTokenCredentialManager(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if got.Tokens.AccessToken.Reveal() != big || DocumentHash(got) != DocumentHash(doc) {
+	if got.Tokens.AccessToken.Reveal() != big || documentHash(got) != documentHash(doc) {
 		t.Error("the 4 KB token did not come back whole")
 	}
 	if s := ProbeMirror(ctx, kc, Snapshot{Home: home, Doc: doc}); s != MirrorInSync {
@@ -148,7 +148,7 @@ func TestMirrorLargeTokenCredentialManager(t *testing.T) {
 			t.Errorf("stale piece %s left", user)
 		}
 	}
-	if got, _, err := m.Load(ctx); err != nil || DocumentHash(got) != DocumentHash(small) {
+	if got, _, err := m.Load(ctx); err != nil || documentHash(got) != documentHash(small) {
 		t.Errorf("Load after a shorter token: %v", err)
 	}
 }

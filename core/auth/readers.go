@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,15 +24,15 @@ import (
 // Codex Tray, and a refresh that sees one yields to it (see
 // Refresher.refresh, after its settle under the locks).
 const (
-	// ReadSettle is how long a refresh listens, holding Codex's locks,
+	// readSettle is how long a refresh listens, holding Codex's locks,
 	// for another program reading auth.json before it spends the token.
-	ReadSettle = 100 * time.Millisecond
+	readSettle = 100 * time.Millisecond
 	// ForeignReadGrace is how long after another program read auth.json a
 	// refresh waits for that program's new login.
 	ForeignReadGrace = 5 * time.Second
-	// MaxYield bounds all the waiting of one refresh for other readers: a
+	// maxYield bounds all the waiting of one refresh for other readers: a
 	// program that reads auth.json over and over cannot hold it off longer.
-	MaxYield = 15 * time.Second
+	maxYield = 15 * time.Second
 )
 
 // bracketTTL: a Codex Tray read opens and closes its marker within
@@ -43,15 +42,6 @@ const bracketTTL = time.Second
 
 // ErrReadWatchUnsupported: this system cannot report who opens a file.
 var ErrReadWatchUnsupported = errors.New("watching reads of auth.json is not supported on this system")
-
-// ReadMarkerPath is where Codex Tray processes mark their reads of home's
-// auth.json, in the app's data directory dir: each read opens a new empty
-// file named ReadMarkerPath-<pid>-<n> just before it opens auth.json, and
-// closes and removes it just after, so that its reads are told apart from
-// other programs' (see ReadWatch).
-func ReadMarkerPath(dir, home string) string {
-	return filepath.Join(dir, "auth-read-"+strings.TrimPrefix(KeyringUser(home), "cli|"))
-}
 
 // ReadWatch tells reads of auth.json by other programs from Codex Tray's
 // own. A Codex Tray read (Loader with ReadMarker set) opens a marker of its
@@ -90,12 +80,6 @@ func newReadWatch(shared string, identity func() string, stop func() error) *Rea
 	return &ReadWatch{opens: tally{open: map[string]time.Time{}}, closes: tally{open: map[string]time.Time{}}, shared: shared, identity: identity, changed: make(chan struct{}), stop: stop}
 }
 
-// ForeignReadPath is where the watches of all Codex Tray processes record
-// the last read of home's auth.json by another program.
-func ForeignReadPath(dir, home string) string {
-	return filepath.Join(dir, "auth-foreign-read-"+strings.TrimPrefix(KeyringUser(home), "cli|")+".json")
-}
-
 // sharedRead is the record at ForeignReadPath.
 type sharedRead struct {
 	At      time.Time `json:"read_at"`
@@ -110,10 +94,7 @@ func (w *ReadWatch) publish(at time.Time) {
 		return
 	}
 	raw, _ := json.Marshal(sharedRead{At: at, AuthDoc: w.identity()})
-	tmp := fmt.Sprintf("%s.%d.tmp", w.shared, os.Getpid())
-	if os.WriteFile(tmp, raw, 0o600) == nil {
-		_ = os.Rename(tmp, w.shared)
-	}
+	_ = userfile.WriteAtomic(w.shared, raw, userfile.Atomic{})
 }
 
 // sharedForeign is the last foreign read another process's watch recorded

@@ -120,7 +120,7 @@ func TestReadWatchTellsOtherProgramsReads(t *testing.T) {
 	_ = os.Remove(liveMarker)
 
 	// Codex writes a new login: nobody has read it yet.
-	if err := WriteAuthFile(f.authPath(), authtest.Login{Expires: time.Now().Add(time.Hour), RefreshToken: "rt_new_login"}.Document()); err != nil {
+	if err := writeAuthFile(f.authPath(), authtest.Login{Expires: time.Now().Add(time.Hour), RefreshToken: "rt_new_login"}.Document(), nil); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 5*time.Second, "the watch sees the new auth.json", func() bool { return f.w.LastForeignRead().IsZero() })
@@ -142,7 +142,7 @@ func TestReadWatchSharesForeignReads(t *testing.T) {
 	if !own.IsZero() {
 		t.Errorf("the late watch saw a read itself: %v", own)
 	}
-	if err := WriteAuthFile(f.authPath(), f.old); err != nil {
+	if err := writeAuthFile(f.authPath(), f.old, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 5*time.Second, "the new auth.json voids the record", func() bool { return late.LastForeignRead().IsZero() })
@@ -192,13 +192,13 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					lock, err := LockForCommit(context.Background(), f.home)
+					lock, err := lockForCommit(context.Background(), f.home, 0)
 					if err != nil {
 						return err
 					}
 					defer lock.Unlock()
 					data, _ := next.Marshal()
-					return WriteAuthFile(f.authPath(), data)
+					return writeAuthFile(f.authPath(), data, nil)
 				}()
 			}()
 			res, err := r.Refresh(context.Background(), seen, "forced")
@@ -213,8 +213,8 @@ func TestRefreshYieldsToAProgramThatJustReadTheLogin(t *testing.T) {
 			if err != nil || codexErr != nil {
 				t.Fatalf("Refresh: %s; Codex: %v", errText(err), codexErr)
 			}
-			if res.Refreshed || !SameTokens(res.Doc, f.doc()) {
-				t.Errorf("Refresh refreshed=%v, adopted Codex's login: %v", res.Refreshed, SameTokens(res.Doc, f.doc()))
+			if res.Refreshed || !sameTokens(res.Doc, f.doc()) {
+				t.Errorf("Refresh refreshed=%v, adopted Codex's login: %v", res.Refreshed, sameTokens(res.Doc, f.doc()))
 			}
 			if c.Calls != 1 || c.Reused != 0 {
 				t.Errorf("token server %v, want Codex's POST only", c)

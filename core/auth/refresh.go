@@ -22,15 +22,15 @@ import (
 	"github.com/codextray/codextray/core/webclient"
 )
 
-// ClientID is Codex's OAuth client id.
-const ClientID = "app_EMoamEEZ73f0CkXaXp7hrann"
+// clientID is Codex's OAuth client id.
+const clientID = "app_EMoamEEZ73f0CkXaXp7hrann"
 
-// DefaultTokenURL is where ChatGPT tokens are refreshed.
-const DefaultTokenURL = "https://auth.openai.com/oauth/token"
+// defaultTokenURL is where ChatGPT tokens are refreshed.
+const defaultTokenURL = "https://auth.openai.com/oauth/token"
 
-// RefreshWindow: a token that expires within it is refreshed before use, as
+// refreshWindow: a token that expires within it is refreshed before use, as
 // Codex does (CHATGPT_ACCESS_TOKEN_REFRESH_WINDOW_MINUTES).
-const RefreshWindow = 5 * time.Minute
+const refreshWindow = 5 * time.Minute
 
 // Codex's own sentences for a refresh that failed for good (§3.3).
 const (
@@ -66,7 +66,7 @@ type Refresher struct {
 	// for connecting, TLS and the answer). Every POST also has the deadline
 	// that LockBudget leaves.
 	HTTP     *http.Client
-	TokenURL string // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else DefaultTokenURL, when empty
+	TokenURL string // CODEX_REFRESH_TOKEN_URL_OVERRIDE, else defaultTokenURL, when empty
 	// UserAgent names codextray and its version.
 	UserAgent string
 	// Failures remembers permanent failures across processes; may be nil.
@@ -91,6 +91,16 @@ type Refresher struct {
 	// LockBudget bounds the time one refresh holds Codex's locks;
 	// DefaultLockBudget when zero.
 	LockBudget time.Duration
+	// LockTimeout is how long the second of Codex's locks is retried;
+	// DefaultCommitLockTimeout when zero (tests shorten it).
+	LockTimeout time.Duration
+	// ReuseGrace is how long a refresh answered refresh_token_reused waits
+	// for the login of whoever spent the token; DefaultReuseGrace when zero.
+	ReuseGrace time.Duration
+	// BeforeRename, when set, runs once a refreshed login's temp file is
+	// complete, just before it replaces auth.json: the worst moment for a
+	// crash (tests).
+	BeforeRename func()
 
 	mu       sync.Mutex
 	inflight *refreshCall
@@ -188,7 +198,7 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, 
 			return RefreshResult{Doc: seen}, err
 		}
 	}
-	lock, err := LockForCommit(ctx, home)
+	lock, err := lockForCommit(ctx, home, r.LockTimeout)
 	if err != nil {
 		return RefreshResult{}, err
 	}
@@ -216,17 +226,17 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, 
 	if cur == nil {
 		return RefreshResult{}, fmt.Errorf("signed out of Codex meanwhile: %w", ErrLoginNeeded)
 	}
-	if !SameTokens(seen, cur) {
+	if !sameTokens(seen, cur) {
 		return RefreshResult{Doc: cur}, nil // another process refreshed or signed in: adopt
 	}
-	if cur.Mode() != "chatgpt" || cur.Tokens == nil || cur.Tokens.RefreshToken.IsZero() {
+	if cur.Mode() != ModeChatGPT || cur.Tokens == nil || cur.Tokens.RefreshToken.IsZero() {
 		return RefreshResult{Doc: cur}, errors.New("the Codex login has no refresh token: nothing to refresh")
 	}
 	if err := r.knownFailure(cur); err != nil {
 		return RefreshResult{Doc: cur}, err
 	}
 	spent := TokenHash(cur.Tokens.RefreshToken)
-	if r.Journal.spentSince(home, spent, time.Now().Add(-ReuseGrace)) {
+	if r.Journal.spentSince(home, spent, time.Now().Add(-r.reuseGrace())) {
 		// Another Codex Tray process was just told this token is spent:
 		// wait with it for the login that spent it, then ask again (by
 		// then that process has remembered the failure, or the mark is old).
@@ -238,9 +248,9 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, 
 	}
 	if s.Source == SourceFile && r.readers() != nil {
 		if yieldLimit.IsZero() {
-			yieldLimit = lockedAt.Add(MaxYield)
+			yieldLimit = lockedAt.Add(maxYield)
 		}
-		if until := r.Readers.yieldUntil(ctx, lockedAt.Add(ReadSettle), yieldLimit); !until.IsZero() {
+		if until := r.Readers.yieldUntil(ctx, lockedAt.Add(readSettle), yieldLimit); !until.IsZero() {
 			// Another program read this login a moment ago: if it is Codex
 			// refreshing, it is about to post this very refresh token, and
 			// waits for our lock to write the answer. Let it, and adopt.
@@ -336,7 +346,7 @@ func (r *Refresher) Recover(ctx context.Context) (*Document, error) {
 	if !r.Journal.Pending(home) {
 		return nil, nil
 	}
-	lock, err := LockForCommit(ctx, home)
+	lock, err := lockForCommit(ctx, home, r.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -376,18 +386,25 @@ func (r *Refresher) recoverLocked(ctx context.Context, s Snapshot) (*Document, e
 	return doc, nil
 }
 
-// ReuseGrace is how long a refresh answered refresh_token_reused waits for
+// DefaultReuseGrace is how long a refresh answered refresh_token_reused waits for
 // the process that spent the token to write the new login.
-var ReuseGrace = 3 * time.Second
+const DefaultReuseGrace = 3 * time.Second
+
+func (r *Refresher) reuseGrace() time.Duration {
+	if r.ReuseGrace > 0 {
+		return r.ReuseGrace
+	}
+	return DefaultReuseGrace
+}
 
 // awaitOtherWriter polls the login until its tokens differ from cur, for at
-// most ReuseGrace; it returns the new login, or nil.
+// most the reuse grace; it returns the new login, or nil.
 func (r *Refresher) awaitOtherWriter(ctx context.Context, cur *Document) *Document {
-	deadline := time.Now().Add(ReuseGrace)
+	deadline := time.Now().Add(r.reuseGrace())
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for time.Now().Before(deadline) {
-		if s := r.Loader.Load(ctx); s.Err == nil && s.Doc != nil && !SameTokens(cur, s.Doc) {
+		if s := r.Loader.Load(ctx); s.Err == nil && s.Doc != nil && !sameTokens(cur, s.Doc) {
 			return s.Doc
 		}
 		select {
@@ -412,7 +429,7 @@ func (r *Refresher) write(ctx context.Context, source Source, data []byte) error
 		}
 		return r.KeyringWriter.SetCodexEntry(ctx, KeyringUser(r.Loader.Home), compact.String())
 	}
-	return WriteAuthFile(r.Loader.AuthPath(), data)
+	return writeAuthFile(r.Loader.AuthPath(), data, r.BeforeRename)
 }
 
 type tokenResponse struct {
@@ -499,7 +516,7 @@ func (r *Refresher) tokenURL() string {
 	if u := os.Getenv("CODEX_REFRESH_TOKEN_URL_OVERRIDE"); u != "" {
 		return u
 	}
-	return DefaultTokenURL
+	return defaultTokenURL
 }
 
 // postOnce is one POST. Once its headers went out the server may have
@@ -507,7 +524,7 @@ func (r *Refresher) tokenURL() string {
 // says why the refresh failed) spent nothing.
 func (r *Refresher) postOnce(ctx context.Context, rt Secret, reason string) (tokenResponse, postOutcome, error) {
 	body, _ := json.Marshal(map[string]string{
-		"client_id": ClientID, "grant_type": "refresh_token", "refresh_reason": reason, "refresh_token": rt.Reveal(),
+		"client_id": clientID, "grant_type": "refresh_token", "refresh_reason": reason, "refresh_token": rt.Reveal(),
 	})
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
@@ -609,7 +626,7 @@ func redactURLError(err error) error {
 }
 
 func (r *Refresher) knownFailure(doc *Document) error {
-	h := DocumentHash(doc)
+	h := documentHash(doc)
 	r.mu.Lock()
 	re := r.failed[h]
 	r.mu.Unlock()
@@ -625,7 +642,7 @@ func (r *Refresher) knownFailure(doc *Document) error {
 }
 
 func (r *Refresher) remember(doc *Document, re *RefreshError) {
-	h := DocumentHash(doc)
+	h := documentHash(doc)
 	r.mu.Lock()
 	if r.failed == nil {
 		r.failed = map[string]*RefreshError{}
@@ -650,7 +667,7 @@ type FailureStore struct{ Path string }
 
 // NewFailureStore uses relogin.json in dir.
 func NewFailureStore(dir string) *FailureStore {
-	return &FailureStore{Path: filepath.Join(dir, "relogin.json")}
+	return &FailureStore{Path: filepath.Join(dir, reloginFile)}
 }
 
 // Get returns the failure remembered for the login with this hash.
@@ -679,15 +696,11 @@ func (s *FailureStore) Current() *Failure {
 // Put remembers f, replacing any earlier failure (of an older login).
 func (s *FailureStore) Put(f Failure) error {
 	raw, _ := json.Marshal(f)
-	tmp := s.Path + ".tmp"
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.Path)
+	return userfile.WriteAtomic(s.Path, raw, userfile.Atomic{})
 }
 
 // Fresh returns the login, refreshing it first when it is a ChatGPT login
-// whose access token expires within RefreshWindow. A failed proactive
+// whose access token expires within refreshWindow. A failed proactive
 // refresh that is not permanent is not an error: the old token is still
 // good for a moment, as Codex also reasons. A refresh that an earlier run
 // could not write is finished first.
@@ -705,7 +718,7 @@ func (r *Refresher) Fresh(ctx context.Context) (*Document, error) {
 	if err := r.knownFailure(s.Doc); err != nil {
 		return nil, err
 	}
-	if !NeedsRefresh(s.Doc, time.Now(), RefreshWindow) {
+	if !needsRefresh(s.Doc, time.Now(), refreshWindow) {
 		return s.Doc, nil
 	}
 	res, err := r.Refresh(ctx, s.Doc, "proactive_expiry")
@@ -732,7 +745,7 @@ func (r *Refresher) AfterUnauthorized(ctx context.Context, rejected Secret) (*Do
 	if s.Doc == nil {
 		return nil, fmt.Errorf("not signed in to Codex: %w", ErrLoginNeeded)
 	}
-	if s.Doc.Mode() != "chatgpt" {
+	if s.Doc.Mode() != ModeChatGPT {
 		return nil, fmt.Errorf("the API key was rejected: %w", ErrLoginNeeded)
 	}
 	if s.Doc.Tokens != nil && !s.Doc.Tokens.AccessToken.Equal(rejected) {
@@ -745,11 +758,11 @@ func (r *Refresher) AfterUnauthorized(ctx context.Context, rejected Secret) (*Do
 	return res.Doc, nil
 }
 
-// NeedsRefresh reports whether doc is a ChatGPT login whose access token
+// needsRefresh reports whether doc is a ChatGPT login whose access token
 // expires within window of now. A token without a readable exp falls back to
 // Codex's rule: last_refresh older than 8 days.
-func NeedsRefresh(doc *Document, now time.Time, window time.Duration) bool {
-	if doc == nil || doc.Mode() != "chatgpt" || doc.Tokens == nil || doc.Tokens.RefreshToken.IsZero() {
+func needsRefresh(doc *Document, now time.Time, window time.Duration) bool {
+	if doc == nil || doc.Mode() != ModeChatGPT || doc.Tokens == nil || doc.Tokens.RefreshToken.IsZero() {
 		return false
 	}
 	if exp := AccessExpiry(doc); !exp.IsZero() {
@@ -779,7 +792,7 @@ func (r *Refresher) KeepAlive(ctx context.Context, within, interval time.Duratio
 	defer t.Stop()
 	for {
 		s := r.Loader.Load(ctx)
-		if s.Err == nil && NeedsRefresh(s.Doc, time.Now(), within) && r.knownFailure(s.Doc) == nil {
+		if s.Err == nil && needsRefresh(s.Doc, time.Now(), within) && r.knownFailure(s.Doc) == nil {
 			if _, err := r.Refresh(ctx, s.Doc, "scheduled"); err != nil && onErr != nil {
 				onErr(err)
 			}

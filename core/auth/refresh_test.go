@@ -45,16 +45,14 @@ func newRefreshFixture(t *testing.T) *refreshFixture {
 	}
 	f.srv = authtest.NewTokenServer(t, f.rt)
 	f.r = f.refresher()
-	oldGrace := ReuseGrace
-	ReuseGrace = 100 * time.Millisecond
-	t.Cleanup(func() { ReuseGrace = oldGrace; f.noSecrets() })
+	t.Cleanup(f.noSecrets)
 	return f
 }
 
 // refresher is a new Refresher on the fixture, as another process would have.
 func (f *refreshFixture) refresher() *Refresher {
 	return &Refresher{Loader: &Loader{Home: f.home}, TokenURL: f.srv.TokenURL(), Attempts: 3, Backoff: time.Millisecond,
-		HTTP: &http.Client{Timeout: 10 * time.Second}}
+		HTTP: &http.Client{Timeout: 10 * time.Second}, ReuseGrace: 100 * time.Millisecond}
 }
 
 func (f *refreshFixture) authPath() string { return filepath.Join(f.home, AuthFileName) }
@@ -693,7 +691,7 @@ func TestRefreshWritesCodexFormat(t *testing.T) {
 				t.Errorf("tokens.refresh_token is not the one the server issued")
 			}
 			// The result is what a reader of the file gets.
-			if !SameTokens(res.Doc, f.doc()) {
+			if !sameTokens(res.Doc, f.doc()) {
 				t.Errorf("the returned document differs from auth.json")
 			}
 			if m, _ := filepath.Glob(filepath.Join(f.home, ".auth-*")); len(m) != 0 {
@@ -758,13 +756,12 @@ func TestRefreshWaitsForAuthJSONLock(t *testing.T) {
 	}
 }
 
-// TestRefreshLockTimeout: auth.json.lock held past CommitLockTimeout gives
+// TestRefreshLockTimeout: auth.json.lock held past the lock timeout gives
 // ErrLockTimeout, no POST, and auth.json unchanged.
 func TestRefreshLockTimeout(t *testing.T) {
-	old := CommitLockTimeout
-	CommitLockTimeout = 300 * time.Millisecond
-	t.Cleanup(func() { CommitLockTimeout = old })
+	const timeout = 300 * time.Millisecond
 	f := newRefreshFixture(t)
+	f.r.LockTimeout = timeout
 	holdLock(t, filepath.Join(f.home, "auth.json.lock"))
 	start := time.Now()
 	_, err := f.r.Refresh(context.Background(), nil, "forced")
@@ -772,8 +769,8 @@ func TestRefreshLockTimeout(t *testing.T) {
 	if !errors.Is(err, ErrLockTimeout) {
 		t.Fatalf("Refresh: %s, want ErrLockTimeout", errText(err))
 	}
-	if took < CommitLockTimeout || took > CommitLockTimeout+3*time.Second {
-		t.Errorf("gave up after %v, want about %v", took, CommitLockTimeout)
+	if took < timeout || took > timeout+3*time.Second {
+		t.Errorf("gave up after %v, want about %v", took, timeout)
 	}
 	if !bytes.Equal(f.read(), f.old) {
 		t.Errorf("auth.json changed")
@@ -781,8 +778,6 @@ func TestRefreshLockTimeout(t *testing.T) {
 	if c := f.srv.Counts(); c.Calls != 0 {
 		t.Errorf("token server: %v, want no POST", c)
 	}
-	// The locks were released: a refresh now works.
-	CommitLockTimeout = old
 }
 
 // TestRefreshBlocksOnAuthLock: while another process holds auth.lock, the
@@ -848,7 +843,7 @@ func TestRefreshRequest(t *testing.T) {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
 	b := reqs[0].Body
-	if b["client_id"] != ClientID || b["grant_type"] != "refresh_token" || b["refresh_token"] != f.rt || b["refresh_reason"] != "forced" || len(b) != 4 {
+	if b["client_id"] != clientID || b["grant_type"] != "refresh_token" || b["refresh_token"] != f.rt || b["refresh_reason"] != "forced" || len(b) != 4 {
 		t.Errorf("body keys %d, client_id %q grant_type %q reason %q, refresh_token matches: %v", len(b), b["client_id"], b["grant_type"], b["refresh_reason"], b["refresh_token"] == f.rt)
 	}
 	h := reqs[0].Header
@@ -867,7 +862,7 @@ func TestRefreshRequest(t *testing.T) {
 // declaring that a new sign-in is needed.
 func TestRefreshReusedByConcurrentWriterIsAdopted(t *testing.T) {
 	f := newRefreshFixture(t)
-	ReuseGrace = 5 * time.Second
+	f.r.ReuseGrace = 5 * time.Second
 	f.r.Failures = NewFailureStore(t.TempDir())
 	seen := f.doc()
 	// "Codex" redeems the token first.
@@ -887,14 +882,14 @@ func TestRefreshReusedByConcurrentWriterIsAdopted(t *testing.T) {
 	// "Codex" now waits for the locks to write its login.
 	wrote := make(chan error, 1)
 	go func() {
-		lock, err := LockForCommit(context.Background(), f.home)
+		lock, err := lockForCommit(context.Background(), f.home, 0)
 		if err != nil {
 			wrote <- err
 			return
 		}
 		defer lock.Unlock()
 		data, _ := codexDoc.Marshal()
-		wrote <- WriteAuthFile(f.authPath(), data)
+		wrote <- writeAuthFile(f.authPath(), data, nil)
 	}()
 	waitUntil(t, 5*time.Second, "the other writer waits for auth.lock", func() bool { _, w := flockState(t, filepath.Join(f.home, "auth.lock")); return w })
 	h.release()
@@ -905,8 +900,8 @@ func TestRefreshReusedByConcurrentWriterIsAdopted(t *testing.T) {
 	if o.err != nil {
 		t.Fatalf("Refresh: %s, want the other process's login adopted", errText(o.err))
 	}
-	if o.res.Refreshed || !SameTokens(o.res.Doc, codexDoc) {
-		t.Errorf("refreshed=%v, adopted the other process's tokens: %v", o.res.Refreshed, SameTokens(o.res.Doc, codexDoc))
+	if o.res.Refreshed || !sameTokens(o.res.Doc, codexDoc) {
+		t.Errorf("refreshed=%v, adopted the other process's tokens: %v", o.res.Refreshed, sameTokens(o.res.Doc, codexDoc))
 	}
 	if f.r.Failures.Current() != nil {
 		t.Errorf("a failure was remembered")
@@ -931,7 +926,7 @@ func TestRefreshHoldsCodexLocksWithinBudget(t *testing.T) {
 	waitUntil(t, 5*time.Second, "the token server got the POST", func() bool { return f.srv.Counts().Calls == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	lock, err := LockForCommit(ctx, f.home) // as Codex takes it to write
+	lock, err := lockForCommit(ctx, f.home, 0) // as Codex takes it to write
 	if err != nil {
 		t.Fatalf("taking Codex's lock: %v", err)
 	}

@@ -41,9 +41,9 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `
 func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
 
-// MaskAPIKey masks an API key the way `codex login status` does: the first 8
+// maskAPIKey masks an API key the way `codex login status` does: the first 8
 // characters, "***", the last 5; keys of 13 characters or fewer become "***".
-func MaskAPIKey(key Secret) string {
+func maskAPIKey(key Secret) string {
 	k := key.v
 	if len(k) <= 13 {
 		return "***"

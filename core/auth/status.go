@@ -113,7 +113,7 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 	switch mode := d.Mode(); mode {
 	case ModeAPIKey:
 		st.Mode, st.State = ModeAPIKey, StateAPIKey
-		st.APIKey = MaskAPIKey(d.APIKey)
+		st.APIKey = maskAPIKey(d.APIKey)
 		st.Message = "Codex uses an API key (" + st.APIKey + ")."
 		return st
 	case ModeChatGPT:
@@ -147,7 +147,7 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 		secs := int64(math.Floor(left.Seconds()))
 		st.ExpiresInSeconds = &secs
 	}
-	if f := o.Relogin; f != nil && f.DocHash == DocumentHash(d) {
+	if f := o.Relogin; f != nil && f.DocHash == documentHash(d) {
 		st.State = StateReloginRequired
 		st.Error = f.Message
 		st.Message = who + " · sign in again with `codex login`: the token could not be refreshed"

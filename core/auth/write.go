@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 var errLockBusy = errors.New("lock busy")
@@ -20,12 +22,16 @@ var ErrLockTimeout = errors.New("credential commit lock timed out: another progr
 // locks, so it waits for us and we wait for it.
 type CommitLock struct{ files []*os.File }
 
-// CommitLockTimeout is how long the second lock is retried, as Codex does.
-// Tests shorten it.
-var CommitLockTimeout = 5 * time.Second
+// DefaultCommitLockTimeout is how long the second lock is retried, as
+// Codex does.
+const DefaultCommitLockTimeout = 5 * time.Second
 
-// LockForCommit takes both locks in home. Release them with Unlock.
-func LockForCommit(ctx context.Context, home string) (*CommitLock, error) {
+// lockForCommit takes both locks in home, retrying the second for timeout
+// (DefaultCommitLockTimeout when zero). Release them with Unlock.
+func lockForCommit(ctx context.Context, home string, timeout time.Duration) (*CommitLock, error) {
+	if timeout <= 0 {
+		timeout = DefaultCommitLockTimeout
+	}
 	outer, err := os.OpenFile(filepath.Join(home, "auth.lock"), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the Codex lock file: %w", err)
@@ -50,7 +56,7 @@ func LockForCommit(ctx context.Context, home string) (*CommitLock, error) {
 		return nil, fmt.Errorf("cannot open the Codex lock file: %w", err)
 	}
 	l.files = append(l.files, inner)
-	deadline := time.Now().Add(CommitLockTimeout)
+	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -83,50 +89,21 @@ func (l *CommitLock) Unlock() {
 	l.files = nil
 }
 
-// BeforeRenameHook, for tests only, runs after the temp file is complete and
-// before it replaces auth.json: the worst moment for a crash.
-var BeforeRenameHook func()
-
-// WriteAuthFile replaces path the way Codex does: a temp file .auth-XXXXXX
+// writeAuthFile replaces path the way Codex does: a temp file .auth-XXXXXX
 // (0600) in the same directory as the real file (following a symlink),
 // fsync, rename. A crash leaves either the whole old or the whole new file.
-func WriteAuthFile(path string, data []byte) error {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".auth-")
+// beforeRename, when set, runs just before the rename (Refresher.BeforeRename).
+func writeAuthFile(path string, data []byte, beforeRename func()) error {
+	err := userfile.WriteAtomic(path, data, userfile.Atomic{Temp: authTempPrefix, FollowLink: true, Durable: true, BeforeRename: beforeRename})
 	if err != nil {
 		return fmt.Errorf("cannot write the Codex login: %w", err)
 	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("cannot write the Codex login: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("cannot write the Codex login: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("cannot write the Codex login: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cannot write the Codex login: %w", err)
-	}
-	if BeforeRenameHook != nil {
-		BeforeRenameHook()
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("cannot write the Codex login: %w", err)
-	}
-	ok = true
 	return nil
 }
+
+// authTempPrefix names the temp files Codex and Codex Tray write auth.json
+// through; a killed writer's are removed under the commit lock.
+const authTempPrefix = ".auth-"
 
 // removeStaleTemps deletes the .auth-* temp files a killed writer left
 // beside auth.json. Call it only under the commit lock: every writer, Codex
@@ -136,7 +113,7 @@ func (l *CommitLock) removeStaleTemps(authPath string) {
 	if real, err := filepath.EvalSymlinks(authPath); err == nil {
 		dir = filepath.Dir(real)
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, ".auth-*"))
+	matches, _ := filepath.Glob(filepath.Join(dir, authTempPrefix+"*"))
 	for _, m := range matches {
 		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() {
 			os.Remove(m)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/codextray/codextray/core/login"
 )
 
 // Exit codes, as DESIGN.md fixes them.
@@ -32,6 +34,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// FyneAppTOML is the project's FyneApp.toml, embedded by main.
 	FyneAppTOML []byte
+	// Services, when set, sees a command's login services once they are
+	// built, before the command uses them (tests: a gate that releases
+	// several processes together, a crash point in a write).
+	Services func(*login.Service)
 }
 
 // IsCommand reports whether args name a command-line command; otherwise
@@ -49,7 +55,7 @@ func IsCommand(args []string) bool {
 // exit code.
 func Run(args []string, env Env) int {
 	if len(args) == 0 {
-		return usage(env, "")
+		return badUsage(env, "")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -74,10 +80,10 @@ func Run(args []string, env Env) int {
 	case "chat":
 		return runChat(ctx, args[1:], env)
 	}
-	return usage(env, fmt.Sprintf("unknown command %q", args[0]))
+	return badUsage(env, fmt.Sprintf("unknown command %q", args[0]))
 }
 
-func usage(env Env, msg string) int {
+func badUsage(env Env, msg string) int {
 	if msg != "" {
 		fmt.Fprintf(env.Stderr, "codextray: %s\n\n", msg)
 	}
@@ -93,7 +99,10 @@ func printUsage(w io.Writer) {
   codextray refresh                 refresh the ChatGPT tokens now (same lock protocol as Codex)
   codextray restore                 put back a lost login from the keychain mirror
   codextray models [--json]         the models your login can use
-  codextray usage [--json]          the 5-hour and weekly usage windows
+  codextray usage [--json]          every usage window, its pace, and the reset credits
+  codextray usage --check PCT       exit 4 when any window is at or above PCT %
+  codextray usage --history [--since 7d] [--json]   the stored usage samples
+  codextray usage redeem [--credit ID] --yes        redeem a reset credit
   codextray chat [--model SLUG] [--effort LEVEL] [--image FILE]... [--json] [--no-history] [--continue ID] PROMPT|-
   codextray history list|show ID|search QUERY|export ID DIR [--json]
   codextray version

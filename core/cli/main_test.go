@@ -14,6 +14,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/history"
+	"github.com/codextray/codextray/core/login"
 )
 
 // The test binary doubles as codextray: with CODEXTRAY_TEST_AS_CLI=1 it runs
@@ -24,8 +25,9 @@ func TestMain(m *testing.M) {
 		// CODEXTRAY_TEST_BLOCK_BEFORE_RENAME=FILE: stop at the worst moment
 		// of a write of auth.json (the temp file complete, not yet renamed),
 		// create FILE to say so, and wait there to be killed.
+		var beforeRename func()
 		if ready := os.Getenv("CODEXTRAY_TEST_BLOCK_BEFORE_RENAME"); ready != "" {
-			auth.BeforeRenameHook = func() {
+			beforeRename = func() {
 				if err := os.WriteFile(ready, []byte("before rename\n"), 0o600); err != nil {
 					os.Exit(97)
 				}
@@ -34,19 +36,25 @@ func TestMain(m *testing.M) {
 				}
 			}
 		}
+		if os.Getenv("CODEXTRAY_TEST_FAIL_RENAME") == "1" {
+			beforeRename = failRename
+		}
 		// CODEXTRAY_TEST_START_GATE=FILE: start up (up to the login
 		// services, which watch who reads auth.json from then on), create
 		// FILE to say so, then wait for a line on stdin before the command
 		// does anything, so that several processes can be released at the
 		// same moment.
-		if ready := os.Getenv("CODEXTRAY_TEST_START_GATE"); ready != "" {
-			ServicesHook = func() {
-				if err := os.WriteFile(ready, []byte("at the gate\n"), 0o600); err != nil {
-					os.Exit(97)
-				}
-				if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-					os.Exit(98)
-				}
+		gate := os.Getenv("CODEXTRAY_TEST_START_GATE")
+		services := func(svc *login.Service) {
+			svc.Refresher.BeforeRename = beforeRename
+			if gate == "" {
+				return
+			}
+			if err := os.WriteFile(gate, []byte("at the gate\n"), 0o600); err != nil {
+				os.Exit(97)
+			}
+			if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+				os.Exit(98)
 			}
 		}
 		// CODEXTRAY_TEST_HISTORY_PRAGMA=P: every history connection also
@@ -56,7 +64,7 @@ func TestMain(m *testing.M) {
 			history.TestPragmas = []string{p}
 		}
 		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n")}))
+			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n"), Services: services}))
 	}
 	os.Exit(m.Run())
 }

@@ -68,18 +68,15 @@ func (e *interopEnv) tempFiles() []string {
 	return m
 }
 
-// CODEXTRAY_TEST_FAIL_RENAME=1 (with CODEXTRAY_TEST_AS_CLI=1): every write
-// of auth.json fails at its last step, after the token server answered,
-// because the temp file is gone when the rename comes (as on a failing
-// disk; the tests run as root, so a read-only directory would not do).
-func init() {
-	if os.Getenv("CODEXTRAY_TEST_AS_CLI") == "1" && os.Getenv("CODEXTRAY_TEST_FAIL_RENAME") == "1" {
-		auth.BeforeRenameHook = func() {
-			m, _ := filepath.Glob(filepath.Join(os.Getenv("CODEX_HOME"), ".auth-*"))
-			for _, p := range m {
-				os.Remove(p)
-			}
-		}
+// failRename, with CODEXTRAY_TEST_FAIL_RENAME=1 (and CODEXTRAY_TEST_AS_CLI=1),
+// makes every write of auth.json fail at its last step, after the token
+// server answered, because the temp file is gone when the rename comes (as
+// on a failing disk; the tests run as root, so a read-only directory would
+// not do).
+func failRename() {
+	m, _ := filepath.Glob(filepath.Join(os.Getenv("CODEX_HOME"), ".auth-*"))
+	for _, p := range m {
+		os.Remove(p)
 	}
 }
 

@@ -35,14 +35,14 @@ func TestWatchFinishesInterruptedRefresh(t *testing.T) {
 				Refresher: &auth.Refresher{Loader: loader, TokenURL: srv.TokenURL(), Journal: journal, Attempts: 1}}
 
 			// The write fails at its last step: the temp file is gone at the rename.
-			auth.BeforeRenameHook = func() {
+			s.Refresher.BeforeRename = func() {
 				m, _ := filepath.Glob(filepath.Join(home, ".auth-*"))
 				for _, p := range m {
 					os.Remove(p)
 				}
 			}
 			_, err := s.Refresher.Refresh(context.Background(), nil, "forced")
-			auth.BeforeRenameHook = nil
+			s.Refresher.BeforeRename = nil
 			if err == nil || !journal.Pending(home) {
 				t.Fatalf("the failed write left no journal (err %v)", err)
 			}

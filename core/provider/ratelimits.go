@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/codextray/codextray/core/scrub"
 )
 
 // Window is one usage window: the 5-hour one (primary) or the weekly one
@@ -47,6 +49,25 @@ type RateLimits struct {
 	Additional   []Limit  `json:"additional,omitempty"`    // other families
 	ActiveLimit  string   `json:"active_limit,omitempty"`  // which family a 429 is about
 	LimitReached bool     `json:"limit_reached,omitempty"` // /wham/usage only
+
+	// SpendCap is a Business/Enterprise member's monthly credit cap
+	// (spend_control.individual_limit); /wham/usage only.
+	SpendCap *SpendCap `json:"spend_cap,omitempty"`
+	// ResetCreditsAvailable counts the reset credits the account may
+	// redeem (rate_limit_reset_credits.available_count); nil when the
+	// backend did not say. /wham/usage only.
+	ResetCreditsAvailable *int `json:"reset_credits_available,omitempty"`
+}
+
+// SpendCap is a monthly credit cap set by a workspace's owner. The amounts
+// are the backend's strings (credits, not a currency Codex Tray knows).
+type SpendCap struct {
+	Limit       string    `json:"limit,omitempty"`
+	Used        string    `json:"used,omitempty"`
+	Remaining   string    `json:"remaining,omitempty"`
+	UsedPercent float64   `json:"used_percent"`
+	ResetsAt    time.Time `json:"resets_at,omitzero"`
+	Reached     bool      `json:"reached,omitempty"`
 }
 
 // IsZero reports whether nothing was reported.
@@ -144,6 +165,20 @@ type usageBody struct {
 		Unlimited  bool       `json:"unlimited"`
 		Balance    flexString `json:"balance"`
 	} `json:"credits"`
+	SpendControl *struct {
+		Reached         bool `json:"reached"`
+		IndividualLimit *struct {
+			Limit             flexString `json:"limit"`
+			Used              flexString `json:"used"`
+			Remaining         flexString `json:"remaining"`
+			UsedPercent       float64    `json:"used_percent"`
+			ResetAfterSeconds int64      `json:"reset_after_seconds"`
+			ResetAt           int64      `json:"reset_at"`
+		} `json:"individual_limit"`
+	} `json:"spend_control"`
+	ResetCredits *struct {
+		AvailableCount int `json:"available_count"`
+	} `json:"rate_limit_reset_credits"`
 	AdditionalRateLimits []struct {
 		LimitName      string          `json:"limit_name"`
 		MeteredFeature string          `json:"metered_feature"`
@@ -205,6 +240,17 @@ func (c *Client) Usage(ctx context.Context) (RateLimits, error) {
 	}
 	if b.Credits != nil {
 		r.Credits = &Credits{HasCredits: b.Credits.HasCredits, Unlimited: b.Credits.Unlimited, Balance: string(b.Credits.Balance)}
+	}
+	if sc := b.SpendControl; sc != nil && sc.IndividualLimit != nil {
+		il := sc.IndividualLimit
+		cap := &SpendCap{Limit: scrub.String(string(il.Limit)), Used: scrub.String(string(il.Used)), Remaining: scrub.String(string(il.Remaining)),
+			UsedPercent: il.UsedPercent, Reached: sc.Reached}
+		cap.ResetsAt = (&usageWindow{ResetAt: il.ResetAt, ResetAfterSeconds: il.ResetAfterSeconds}).window(now).ResetsAt
+		r.SpendCap = cap
+	}
+	if rc := b.ResetCredits; rc != nil {
+		n := max(rc.AvailableCount, 0)
+		r.ResetCreditsAvailable = &n
 	}
 	for _, a := range b.AdditionalRateLimits {
 		l := Limit{ID: a.MeteredFeature, Name: a.LimitName}

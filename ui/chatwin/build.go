@@ -86,6 +86,9 @@ func (w *Window) build() fyne.CanvasObject {
 
 	composer := container.NewBorder(nil, nil, container.NewVBox(attach), container.NewVBox(w.sendBtn), w.entry)
 	bottom := container.NewVBox(w.notices, w.warn, w.loginBox, w.thumbs, composer, w.meters)
+	if w.redeem = newChatRedeem(w); w.redeem != nil {
+		bottom.Objects = append([]fyne.CanvasObject{w.redeem.box}, bottom.Objects...)
+	}
 	listArea := container.New(&chatWidthWatcher{onResize: w.pacer.Poke}, w.list)
 	w.root = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), container.NewPadded(bottom), nil, nil, listArea)
 	return w.root

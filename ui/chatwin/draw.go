@@ -123,6 +123,7 @@ func (w *Window) drawState() {
 		w.sendBtn.Enable()
 	}
 	w.sendBtn.Refresh()
+	w.drawUsage(busy, s.credits)
 	if len(incoming) > 0 {
 		w.attached = append(w.attached, incoming...)
 		w.drawThumbs()

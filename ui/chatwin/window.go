@@ -42,6 +42,10 @@ type Deps struct {
 	// Fyne has no API for it; nil remembers only the size.
 	WindowPosition func(handle uintptr) (x, y int, err error)
 	MoveWindow     func(handle uintptr, x, y int) error
+	// Usage is the window host's usage monitor, through its controller:
+	// polling every minute while an answer streams, and the offer to
+	// redeem a reset credit after a usage-limit error; nil: neither.
+	Usage UsageActions
 }
 
 // Preference keys of the chat window.
@@ -108,6 +112,8 @@ type Window struct {
 	loginLabel *widget.Label
 	meters     *fyne.Container
 	meterBars  []*widget.ProgressBar
+	redeem     *chatRedeem // nil without Deps.Usage
+	streaming  bool        // what the monitor was last told
 	root       *fyne.Container
 	slugs      []string // model slugs in the picker's order
 	attached   []chat.Attachment
@@ -128,6 +134,7 @@ type chatState struct {
 	effort    string
 	fast      bool // Fast (priority tier) chosen; sent only to models that offer it
 	usage     *view.Usage
+	credits   int // reset credits available (the host's usage monitor)
 	loginOK   bool
 	loginWhy  string
 	incoming  []chat.Attachment // loaded, not yet shown as thumbnails
@@ -310,14 +317,18 @@ func (w *Window) Update(v view.State) {
 	w.mu.Lock()
 	w.state.now = v.Now // the meters' clock; alone not worth a draw
 	s := w.state
+	credits := 0
+	if v.UsageSnap != nil {
+		credits = v.UsageSnap.CreditsAvailable
+	}
 	same := s.format == v.Format && s.loginOK == ok && (ok || s.loginWhy == why) &&
-		(v.Models == nil || v.Models == s.models) && (v.Usage == nil || v.Usage == w.hostUsage)
+		(v.Models == nil || v.Models == s.models) && (v.Usage == nil || v.Usage == w.hostUsage) && s.credits == credits
 	w.mu.Unlock()
 	if same {
 		return
 	}
 	w.changed(func(s *chatState) {
-		s.format, s.loginOK, s.loginWhy = v.Format, ok, why
+		s.format, s.loginOK, s.loginWhy, s.credits = v.Format, ok, why, credits
 		if v.Models != nil && v.Models != s.models {
 			s.models = v.Models
 			m, found := s.models.Find(s.model)

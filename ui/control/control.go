@@ -16,6 +16,7 @@ import (
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/usage"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -41,6 +42,11 @@ type Deps struct {
 
 	// Backend lists models and usage windows; nil hides them.
 	Backend Backend
+	// UsageMonitor returns the process's usage monitor (core/usage) with
+	// its Source and Store set, the same one on every call; the controller
+	// sets its callbacks and runs it. Nil: usage comes from Backend alone,
+	// without pace, history, credits or usage notifications.
+	UsageMonitor func() *usage.Monitor
 	// Login runs the user's actions on the login; nil disables them.
 	Login LoginActions
 
@@ -126,12 +132,16 @@ type Controller struct {
 	// OnStatus, when set, sees every status with whether the last refresh
 	// of the login failed (the tray's notifier); Run's goroutine.
 	OnStatus func(st auth.Status, refreshFailed bool)
+	// OnUsageNote, when set, shows a usage notification the monitor
+	// decided (the tray's notifier); the monitor's goroutine.
+	OnUsageNote func(usage.Note)
 
 	mu            sync.Mutex
 	state         view.State
 	refreshFailed bool   // the last refresh of the current login failed
 	loginKey      string // who is signed in, to refetch models and usage on a change
 	views         []func(view.State)
+	usage         *usage.Monitor // set once by startUsage; nil without one
 
 	rebuild         chan struct{} // capacity 1
 	settingsChanged chan struct{} // capacity 1
@@ -174,6 +184,7 @@ func (c *Controller) Run(ctx context.Context, open func(view.Window)) {
 	defer wg.Wait()
 	wg.Add(1)
 	go func() { defer wg.Done(); c.render(ctx) }()
+	c.startUsage(ctx, func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() })
 
 	statuses, stopWatch := c.watch(ctx, &wg)
 	defer func() { stopWatch() }()
@@ -289,6 +300,9 @@ func (c *Controller) onStatus(st auth.Status) {
 	}
 	if signedIn && changedLogin {
 		c.FetchBackend()
+		if m := c.UsageMonitor(); m != nil {
+			m.Kick()
+		}
 	}
 	if (st.State == auth.StateLoggedOut || st.State == auth.StateError) && c.deps.Login != nil {
 		go c.checkRestore() // ends with c.ctx (30 s at most)
@@ -308,9 +322,12 @@ func (c *Controller) FetchBackend() {
 		models, merr := c.deps.Backend.Models(ctx)
 		var usage view.Usage
 		var uerr error
-		if auth.Mode(c.Snapshot().Status.Mode) == auth.ModeChatGPT {
+		switch {
+		case c.UsageMonitor() != nil:
+			uerr = errUsageByMonitor
+		case auth.Mode(c.Snapshot().Status.Mode) == auth.ModeChatGPT:
 			usage, uerr = c.deps.Backend.Usage(ctx)
-		} else {
+		default:
 			uerr = errNoUsage
 		}
 		c.Update(func(v *view.State) {
@@ -320,6 +337,7 @@ func (c *Controller) FetchBackend() {
 			switch {
 			case uerr == nil:
 				v.Usage, v.UsageErr = &usage, ""
+			case errors.Is(uerr, errUsageByMonitor):
 			case errors.Is(uerr, errNoUsage):
 				v.Usage, v.UsageErr = nil, ""
 			default:

@@ -46,6 +46,9 @@ type Host struct {
 // and the chat's own (history, images, streaming).
 func New(a fyne.App, deps control.Deps, chat chatwin.Deps) *Host {
 	h := &Host{app: a, c: control.New(deps, control.Host, a.Preferences()), chat: chat}
+	if deps.UsageMonitor != nil && h.chat.Usage == nil {
+		h.chat.Usage = h.c // the chat's redeem offer and streaming go to this host's monitor
+	}
 	h.status = &statusWindow{h: h}
 	h.settings = &settingsWindow{h: h}
 	h.signIn = &signInWindow{app: a, closed: h.windowClosed}
@@ -65,7 +68,15 @@ func Run(deps control.Deps, chat chatwin.Deps, in io.Reader, out io.Writer) erro
 	a := app.NewWithID(appdata.AppID)
 	a.SetIcon(assets.AppIcon)
 	h := New(a, deps, chat)
-	h.idle = a.Quit
+	h.idle = func() {
+		a.Quit()
+		// Fyne 2.7.1 can hang in its own shutdown: the preferences' stop
+		// hook is queued while the event loop drains and is never run, and
+		// Run never returns (seen as a window host that outlives its last
+		// window). Preferences are saved within a second of each change, so
+		// a host still here 5 s after quitting ends itself.
+		time.AfterFunc(5*time.Second, func() { os.Exit(0) })
+	}
 
 	parent := deps.Context
 	if parent == nil {
@@ -162,4 +173,23 @@ func (h *Host) windowClosed() {
 		return
 	}
 	h.idle()
+}
+
+// openWindow shows the window in *win, building it on first use: its
+// content from build, filled by show before it is sized to its rows. When
+// closed, *win is nil again and the host may exit. UI goroutine.
+func (h *Host) openWindow(win *fyne.Window, title string, width float32, build func() fyne.CanvasObject, show func(view.State)) {
+	if *win == nil {
+		w := h.app.NewWindow(title)
+		*win = w
+		content := build()
+		show(h.c.Snapshot()) // first, so the window is sized to the rows
+		w.SetContent(content)
+		w.Resize(fyne.NewSize(width, content.MinSize().Height))
+		w.SetOnClosed(func() { *win = nil; h.windowClosed() })
+	} else {
+		show(h.c.Snapshot())
+	}
+	(*win).Show()
+	(*win).RequestFocus()
 }

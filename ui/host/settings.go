@@ -7,6 +7,7 @@ import (
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/ui/usageview"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -45,23 +46,13 @@ type settingsWindow struct {
 	model         *widget.Select
 	effort        *widget.Select
 	models        *view.ModelList
-	slugs         map[string]string // model select label → slug
+	usageAlerts   *usageview.Settings // nil without a usage monitor
+	slugs         map[string]string   // model select label → slug
 }
 
 // open shows the window, building it on first use; UI goroutine.
 func (s *settingsWindow) open() {
-	if s.win == nil {
-		s.win = s.h.app.NewWindow("Codex Tray — Settings")
-		content := s.build()
-		s.show(s.h.c.Snapshot()) // first, so the window is sized to the rows
-		s.win.SetContent(content)
-		s.win.Resize(fyne.NewSize(480, content.MinSize().Height))
-		s.win.SetOnClosed(func() { s.win = nil; s.h.windowClosed() })
-	} else {
-		s.show(s.h.c.Snapshot())
-	}
-	s.win.Show()
-	s.win.RequestFocus()
+	s.h.openWindow(&s.win, "Codex Tray — Settings", 480, s.build, s.show)
 }
 
 func (s *settingsWindow) build() fyne.CanvasObject {
@@ -96,6 +87,10 @@ func (s *settingsWindow) build() fyne.CanvasObject {
 		widget.NewFormItem("Default model", s.model),
 		widget.NewFormItem("Reasoning effort", s.effort),
 	)
+	if s.h.c.Deps().UsageMonitor != nil {
+		s.usageAlerts = usageview.NewSettings(p)
+		form.Append("Usage alerts", s.usageAlerts.Object())
+	}
 	if s.h.c.Deps().StartAtLogin != nil {
 		s.startAtLogin = widget.NewCheck("Start Codex Tray when I log in", nil)
 		s.startAtLogin.Disable() // until the current setting is read
@@ -113,6 +108,9 @@ func (s *settingsWindow) show(v view.State) {
 		s.startAtLogin.SetChecked(*v.StartAtLogin)
 		s.startAtLogin.OnChanged = s.onStartAtLogin
 		s.startAtLogin.Enable()
+	}
+	if v.UsageSnap != nil && s.usageAlerts != nil {
+		s.usageAlerts.ShowWindows(v.UsageSnap.Windows)
 	}
 	if v.Models == s.models && s.slugs != nil {
 		return

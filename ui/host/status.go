@@ -8,6 +8,9 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/codextray/codextray/core/usage"
+	"github.com/codextray/codextray/ui/control"
+	"github.com/codextray/codextray/ui/usageview"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -28,23 +31,18 @@ type statusWindow struct {
 	snooze1h *widget.Button
 	snooze1d *widget.Button
 	resume   *widget.Button
+	usage    *usageview.Panel // nil without a usage monitor
 	last     view.State
 }
 
 // open shows the window, building it on first use; UI goroutine.
 func (s *statusWindow) open() {
-	if s.win == nil {
-		s.win = s.h.app.NewWindow("Codex Tray — Status")
-		content := s.build()
-		s.show(s.h.c.Snapshot()) // first, so the window is sized to the rows
-		s.win.SetContent(content)
-		s.win.Resize(fyne.NewSize(560, content.MinSize().Height))
-		s.win.SetOnClosed(func() { s.win = nil; s.h.windowClosed() })
-	} else {
-		s.show(s.h.c.Snapshot())
+	first := s.win == nil
+	s.h.openWindow(&s.win, "Codex Tray — Status", 560, s.build, s.show)
+	if first && s.usage != nil {
+		// The usage tab scrolls: a size most screens take.
+		s.win.Resize(fyne.NewSize(600, 640))
 	}
-	s.win.Show()
-	s.win.RequestFocus()
 }
 
 func (s *statusWindow) build() fyne.CanvasObject {
@@ -62,7 +60,7 @@ func (s *statusWindow) build() fyne.CanvasObject {
 	s.snooze1h = widget.NewButton("1 hour", func() { s.h.c.Snooze(time.Hour) })
 	s.snooze1d = widget.NewButton("1 day", func() { s.h.c.Snooze(24 * time.Hour) })
 	s.resume = widget.NewButton("Resume", func() { s.h.c.Snooze(0) })
-	return container.NewPadded(container.NewVBox(
+	box := container.NewVBox(
 		s.headline,
 		widget.NewSeparator(),
 		s.form,
@@ -70,7 +68,16 @@ func (s *statusWindow) build() fyne.CanvasObject {
 		widget.NewSeparator(),
 		container.NewHBox(s.refresh, s.restore, s.signIn, layout.NewSpacer(), s.copyDiag),
 		container.NewHBox(widget.NewLabel("Snooze reminders:"), s.snooze1h, s.snooze1d, s.resume),
-	))
+	)
+	if s.h.c.Deps().UsageMonitor != nil {
+		// Usage first, in its own tab: it is what changes from hour to hour.
+		s.usage = usageview.NewPanel(usageview.Actions{Preview: s.h.c.PreviewRedeem, Redeem: s.h.c.Redeem, Do: fyne.Do})
+		return container.NewAppTabs(
+			container.NewTabItem("Usage", container.NewVScroll(container.NewPadded(s.usage.Object()))),
+			container.NewTabItem("Login", container.NewPadded(box)),
+		)
+	}
+	return container.NewPadded(box)
 }
 
 // show applies v; UI goroutine.
@@ -107,6 +114,10 @@ func (s *statusWindow) show(v view.State) {
 	setEnabled(s.restore, v.Busy == "")
 	snoozed := v.SnoozedUntil.After(v.Now)
 	setVisible(s.resume, snoozed)
+	if s.usage != nil {
+		s.usage.Show(v.UsageSnap, v.Now, v.Format.Clock, v.Format.Loc, usage.Schedule{}.StaleAfter(),
+			control.Thresholds(s.h.c.Prefs())[0])
+	}
 }
 
 // onCopy puts the diagnostics on the clipboard; UI goroutine.

@@ -62,6 +62,9 @@ func runTrayHelper(asHost bool) int {
 		return 1
 	}
 	opts := control.Deps{Version: "test", Watch: svc.Watch, Backend: staticBackend{}}
+	if os.Getenv(trayUsageEnv) == "1" {
+		opts.UsageMonitor = testUsageMonitor(svc)
+	}
 	if asHost {
 		err = host.Run(opts, chatwin.Deps{}, os.Stdin, os.Stdout)
 	} else {
@@ -105,7 +108,8 @@ type trayEnv struct {
 	configHome string // XDG_CONFIG_HOME: the app's preferences.json
 	raceLog    string
 	app        *exec.Cmd
-	brokenHost bool // the app's window host exits at once, saying why
+	brokenHost bool     // the app's window host exits at once, saying why
+	extraEnv   []string // more environment for the app
 }
 
 func newTrayEnv(t *testing.T) *trayEnv {
@@ -154,6 +158,7 @@ func (e *trayEnv) startApp(t *testing.T) <-chan error {
 		// known one in godbus is tolerated) rather than failing the exit code.
 		"GORACE=halt_on_error=0 exitcode=0 log_path="+e.raceLog,
 		"XDG_CONFIG_HOME="+e.configHome, "XDG_DATA_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+	app.Env = append(app.Env, e.extraEnv...)
 	e.app = app
 	return startProcess(t, app)
 }

@@ -3,6 +3,8 @@ package tray
 import (
 	"fyne.io/fyne/v2"
 
+	"github.com/codextray/codextray/core/usage"
+	"github.com/codextray/codextray/ui/usageview"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -34,7 +36,14 @@ func trayMenu(v view.State, a menuActions) *fyne.Menu {
 	if v.Busy != "" {
 		items = append(items, label(v.Busy))
 	}
-	if v.Usage != nil && v.SignedIn() {
+	switch {
+	case v.UsageSnap != nil && v.SignedIn():
+		// The monitor's windows with their pace, the reset credits, and
+		// the data's age once it is stale.
+		for _, l := range usageview.MenuLines(v.UsageSnap, v.Now, v.Format.Clock, usage.Schedule{}.StaleAfter()) {
+			items = append(items, label(l))
+		}
+	case v.Usage != nil && v.SignedIn():
 		for _, w := range v.Usage.Windows {
 			items = append(items, label(v.Format.UsageLine(w, v.Now)))
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/platform"
+	"github.com/codextray/codextray/core/usage"
 	"github.com/codextray/codextray/core/winhost"
 	"github.com/codextray/codextray/ui/control"
 	"github.com/codextray/codextray/ui/view"
@@ -59,6 +60,9 @@ func Run(deps control.Deps) error {
 		}
 	}}
 	c.OnStatus = notes.observe
+	// The usage monitor decided these (thresholds, resets, credit expiry),
+	// with the switch, the mutes and the snooze already applied.
+	c.OnUsageNote = func(n usage.Note) { notes.send(fyne.NewNotification(n.Title, n.Body)) }
 	host = winhost.NewClient(deps.WindowHost, func(err error) {
 		// No window can say it: the tray's own notification does.
 		c.Say("The window could not open: " + err.Error())

@@ -2,12 +2,13 @@ package view
 
 import (
 	"fmt"
-	"github.com/codextray/codextray/core/provider"
 	"math"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/codextray/codextray/core/provider"
 )
 
 // Format writes what the user reads: clock times in the locale's 24 h or
@@ -112,6 +113,7 @@ func sameDay(a, b time.Time) bool {
 // to start a line: "5 h", "Day", "Week", "Month".
 func WindowName(minutes int) string { return capitalise(windowLabel(minutes)) }
 
+// capitalise starts s with a capital, to begin a line.
 func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
@@ -151,6 +153,9 @@ func (f Format) UsageLine(w UsageWindow, now time.Time) string {
 	s := name + ": " + used
 	if resets != "" {
 		s += " · " + resets
+	}
+	if w.Pace != "" {
+		s += " · " + w.Pace
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/usage"
 )
 
 // Model is one model the subscription can use.
@@ -53,6 +54,17 @@ type UsageWindow struct {
 	Label       string // provider.LabeledWindow's: "5 h", "week", "Codex Spark · 5 h"
 	UsedPercent float64
 	ResetsAt    time.Time // zero when unknown
+	Pace        string    // "runs out in 1 h 40 min", "lasts to reset"; "" without a pace
+}
+
+// UsageFromSnapshot is the meters' shape of a usage monitor's snapshot.
+func UsageFromSnapshot(s usage.Snapshot) Usage {
+	out := Usage{LimitReached: s.LimitReached}
+	for _, w := range s.Windows {
+		out.Windows = append(out.Windows, UsageWindow{Minutes: w.Minutes, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt,
+			Label: w.Label, Pace: w.PaceShort})
+	}
+	return out
 }
 
 // UsageFromRateLimits turns the backend's rate limits (from /wham/usage or

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/usage"
 )
 
 // State is everything the tray and the windows show. Every view is a
@@ -16,7 +17,10 @@ type State struct {
 
 	Usage    *Usage
 	UsageErr string
-	Models   *ModelList
+	// UsageSnap is the usage monitor's latest snapshot (windows with pace
+	// and history, reset credits); nil without a monitor.
+	UsageSnap *usage.Snapshot
+	Models    *ModelList
 	// ChosenModel is the default model the user picked ("" = the backend's).
 	ChosenModel string
 

@@ -43,7 +43,9 @@ func StatusRows(v State) [][2]string {
 		add("Store / source", st.Store+" / "+st.Source)
 	}
 	add("Keychain mirror", MirrorName(st.Mirror))
-	if v.Usage != nil {
+	if v.UsageSnap != nil {
+		// The status window's usage tab shows the windows.
+	} else if v.Usage != nil {
 		for _, w := range v.Usage.Windows {
 			line := v.Format.UsageLine(w, v.Now)
 			name, rest, _ := strings.Cut(line, ": ")

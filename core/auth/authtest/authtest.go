@@ -7,8 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Fake identity values used by Login.
@@ -97,23 +98,7 @@ func APIKeyDocument(key string) []byte {
 // WriteAtomic replaces path the way Codex does: a .auth-XXXXXX temp file
 // (0600) in the same directory, fsync, rename.
 func WriteAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".auth-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return userfile.WriteAtomic(path, data, userfile.Atomic{Temp: ".auth-", Durable: true})
 }
 
 // WriteInPlace truncates and rewrites path, as editors and older Codex do.

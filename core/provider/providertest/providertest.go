@@ -46,6 +46,7 @@ type Server struct {
 	apiModels  []byte
 	usage      []byte
 	usageHdr   map[string]string
+	resets     resetCredits
 	// accountsCheck is the body of GET /backend-api/wham/accounts/check;
 	// nil answers with the login's account and no routing constraint.
 	accountsCheck []byte
@@ -320,6 +321,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		models := s.apiModels
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, models)
+	case r.URL.Path == "/backend-api/wham/rate-limit-reset-credits" || r.URL.Path == "/backend-api/wham/rate-limit-reset-credits/consume":
+		if s.reject(w, problems) {
+			return
+		}
+		s.serveResetCredits(w, r, req)
 	case r.Method == http.MethodGet && r.URL.Path == "/backend-api/wham/accounts/check":
 		if s.reject(w, problems) {
 			return

@@ -15,7 +15,7 @@ var Now = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 // StatusFor is a status in state as core would build it for Ada.
 func StatusFor(state auth.State) auth.Status {
 	st := auth.Status{
-		CodexHome: "/home/ada/.codex", Store: "file", Source: "file", Mode: "chatgpt", State: state,
+		CodexHome: "/home/ada/.codex", Store: "file", Source: "file", Mode: auth.ModeChatGPT, State: state,
 		Email: "ada@example.com", Plan: "plus", AccountID: "acc-1", Mirror: auth.MirrorInSync,
 		LastRefresh: "2026-05-03T09:00:00Z",
 	}
@@ -40,13 +40,13 @@ func StatusFor(state auth.State) auth.Status {
 		st.Error = "the refresh token was already used"
 		st.Message = "Signed in as ada@example.com (Plus) · sign in again with `codex login`: the token could not be refreshed"
 	case auth.StateLoggedOut:
-		st = auth.Status{CodexHome: "/home/ada/.codex", Store: "file", Source: "none", Mode: "none", State: state,
+		st = auth.Status{CodexHome: "/home/ada/.codex", Store: "file", Source: "none", Mode: auth.ModeNone, State: state,
 			Mirror: auth.MirrorInSync, Message: "Not signed in to Codex. Sign in with `codex login`."}
 	case auth.StateAPIKey:
-		st = auth.Status{CodexHome: "/home/ada/.codex", Store: "file", Source: "file", Mode: "apikey", State: state,
+		st = auth.Status{CodexHome: "/home/ada/.codex", Store: "file", Source: "file", Mode: auth.ModeAPIKey, State: state,
 			APIKey: "sk-proj-***abcde", Mirror: auth.MirrorDisabled, Message: "Codex uses an API key (sk-proj-***abcde)."}
 	case auth.StateError:
-		st = auth.Status{CodexHome: "/home/ada/.codex", Store: "file", Source: "file", Mode: "none", State: state,
+		st = auth.Status{CodexHome: "/home/ada/.codex", Store: "file", Source: "file", Mode: auth.ModeNone, State: state,
 			Mirror: auth.MirrorAbsent, Error: "auth.json is not valid JSON",
 			Message: "Cannot read the Codex login: auth.json is not valid JSON"}
 	}
