@@ -9,7 +9,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/zalando/go-keyring"
 )
@@ -24,8 +28,60 @@ var mirrorParts = []string{"id_token", "access_token", "refresh_token", "api_key
 
 // MirrorUser is the account name of one mirror entry for the Codex home:
 // the same "cli|<hash>" key Codex uses, then "/" and the part ("meta",
-// "id_token", "access_token", "refresh_token", "api_key").
+// "id_token", "access_token", "refresh_token", "api_key"). A secret too
+// long for one entry continues in MirrorUser(home, part)+"#2", "#3", …
+// (see keychainEntryMax).
 func MirrorUser(home, part string) string { return KeyringUser(home) + "/" + part }
+
+// mirrorPieceUser is the account of piece i (1-based) of a part.
+func mirrorPieceUser(home, part string, i int) string {
+	if i == 1 {
+		return MirrorUser(home, part)
+	}
+	return MirrorUser(home, part) + "#" + strconv.Itoa(i)
+}
+
+// CredentialBlobMax is the Windows Credential Manager's limit on a
+// credential's secret (CRED_MAX_CREDENTIAL_BLOB_SIZE, 5*512 bytes);
+// go-keyring refuses anything longer with ErrSetDataTooBig.
+const CredentialBlobMax = 2560
+
+// keychainEntryMax is the most bytes the mirror puts in one entry of this
+// OS's keychain; 0 means no limit. ChatGPT's tokens can be longer than the
+// Credential Manager's limit, and macOS's, where go-keyring passes the
+// value base64-encoded on a 4 KB command line (about 2.9 KB of secret), is
+// not much larger. The Secret Service has no limit: a Linux mirror keeps
+// one entry per token, as it always did. Tests change it.
+var keychainEntryMax = func() int {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return CredentialBlobMax
+	}
+	return 0
+}()
+
+// SplitSecret cuts v into pieces of at most max bytes each (max <= 0: no
+// limit), never inside a UTF-8 sequence, so that each piece fits one
+// keychain entry and their concatenation is v. An empty v is one empty
+// piece.
+func SplitSecret(v string, max int) []string {
+	if max <= 0 || len(v) <= max {
+		return []string{v}
+	}
+	if max < utf8.UTFMax {
+		max = utf8.UTFMax // room for any one character
+	}
+	var pieces []string
+	for len(v) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(v[cut]) {
+			cut--
+		}
+		pieces = append(pieces, v[:cut])
+		v = v[cut:]
+	}
+	return append(pieces, v)
+}
 
 // MirrorMeta is the metadata entry of the mirror. Skeleton is the login
 // document with every secret blanked, so a restore gives back every field.
@@ -35,6 +91,9 @@ type MirrorMeta struct {
 	DocHash     string          `json:"doc_sha256"`
 	SavedAt     time.Time       `json:"saved_at"`
 	Skeleton    json.RawMessage `json:"skeleton"`
+	// Pieces is the number of entries of each part stored in more than
+	// one (see SplitSecret); a part not named here is one entry.
+	Pieces map[string]int `json:"pieces,omitempty"`
 }
 
 // KeyringStore is a keychain that can also write and delete.
@@ -106,14 +165,31 @@ func (m *Mirror) Save(ctx context.Context, doc *Document) error {
 	if doc.Tokens != nil {
 		values["id_token"], values["access_token"], values["refresh_token"] = doc.Tokens.IDToken, doc.Tokens.AccessToken, doc.Tokens.RefreshToken
 	}
+	pieces := map[string]int{}
 	for _, part := range mirrorParts {
-		user := MirrorUser(m.Home, part)
+		n := 0 // entries written
 		if v := values[part]; !v.IsZero() {
-			if err := m.Keyring.Set(ctx, MirrorService, user, v.Reveal()); err != nil {
-				return fmt.Errorf("cannot save %s in the keychain: %w", part, err)
+			split := SplitSecret(v.Reveal(), keychainEntryMax)
+			for i, piece := range split {
+				if err := m.Keyring.Set(ctx, MirrorService, mirrorPieceUser(m.Home, part, i+1), piece); err != nil {
+					return fmt.Errorf("cannot save %s in the keychain: %w", part, err)
+				}
 			}
-		} else if err := m.Keyring.Delete(ctx, MirrorService, user); err != nil && !errors.Is(err, keyring.ErrNotFound) {
-			return err
+			if n = len(split); n > 1 {
+				pieces[part] = n
+			}
+		}
+		// Entries beyond the new ones (a secret gone, or shorter than
+		// before) would only confuse a later reader. Without a limit there
+		// is never more than one.
+		for i := n + 1; i == 1 || keychainEntryMax > 0; i++ {
+			err := m.Keyring.Delete(ctx, MirrorService, mirrorPieceUser(m.Home, part, i))
+			if errors.Is(err, keyring.ErrNotFound) && i > 1 {
+				break
+			}
+			if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+				return err
+			}
 		}
 	}
 	skel, err := doc.skeleton()
@@ -121,6 +197,9 @@ func (m *Mirror) Save(ctx context.Context, doc *Document) error {
 		return err
 	}
 	meta = MirrorMeta{LastRefresh: doc.LastRefresh, DocHash: documentHash(doc), SavedAt: time.Now().UTC(), Skeleton: skel}
+	if len(pieces) > 0 {
+		meta.Pieces = pieces
+	}
 	if doc.Tokens != nil {
 		meta.AccountID = doc.Tokens.AccountID
 	}
@@ -140,11 +219,16 @@ func (m *Mirror) Load(ctx context.Context) (*Document, MirrorMeta, error) {
 	}
 	vals := map[string]Secret{}
 	for _, part := range mirrorParts {
-		v, err := m.Keyring.Get(ctx, MirrorService, MirrorUser(m.Home, part))
-		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-			return nil, meta, err
+		n := max(meta.Pieces[part], 1)
+		var v strings.Builder
+		for i := 1; i <= n; i++ {
+			piece, err := m.Keyring.Get(ctx, MirrorService, mirrorPieceUser(m.Home, part, i))
+			if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+				return nil, meta, err
+			}
+			v.WriteString(piece) // a missing piece shows as a hash mismatch below
 		}
-		vals[part] = NewSecret(v)
+		vals[part] = NewSecret(v.String())
 	}
 	doc, err = doc.withSecrets(vals)
 	if err != nil {

@@ -67,6 +67,12 @@ func Claim(path string, req Request) (*Server, error) {
 		if err == nil {
 			return nil, ErrHandedOver
 		}
+		if socketsUnsupported(err) {
+			// Windows before 10 (1803) and Wine have no local sockets:
+			// run unguarded rather than not at all.
+			fmt.Fprintf(os.Stderr, "codextray: this system has no local sockets (%v); a second start will run a second copy\n", err)
+			return &Server{path: path}, nil
+		}
 		if !isNobodyThere(err) {
 			return nil, fmt.Errorf("reaching the running codextray at %s: %w", path, err)
 		}
@@ -141,6 +147,10 @@ func (s *Server) Path() string { return s.path }
 // Serve delivers each request to out until ctx ends, then closes the socket
 // and removes its file. It owns every connection goroutine it starts.
 func (s *Server) Serve(ctx context.Context, out chan<- Request) error {
+	if s.ln == nil { // no local sockets: nothing can arrive
+		<-ctx.Done()
+		return nil
+	}
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 	var wg sync.WaitGroup
@@ -180,6 +190,9 @@ func (s *Server) handle(ctx context.Context, conn net.Conn, out chan<- Request) 
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
+		if s.ln == nil {
+			return
+		}
 		err = s.ln.Close()
 		_ = os.Remove(s.path)
 	})

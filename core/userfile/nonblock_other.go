@@ -1,6 +1,7 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package userfile
 
-// nonBlocking: Windows has no FIFOs in the file system to block on.
+// nonBlocking: these systems have no FIFOs in the file system to block on
+// (Windows opens files in open_windows.go).
 const nonBlocking = 0

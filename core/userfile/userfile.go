@@ -28,7 +28,7 @@ func Open(path string) (*os.File, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, notRegular(path, fi.Mode())
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|nonBlocking, 0)
+	f, err := openReadOnly(path)
 	if err != nil {
 		return nil, err
 	}

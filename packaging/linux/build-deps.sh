@@ -12,12 +12,15 @@ run_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 	libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev)
 
 # The tests start real parts: an X server, a session bus, a Secret Service,
-# a StatusNotifier watcher and tray host, and the Codex CLI from npm.
+# a StatusNotifier watcher and tray host, and the Codex CLI from npm; and
+# the Windows .exe under Wine (64-bit only: no i386 architecture needed),
+# with a shim DLL built by mingw-w64 (packaging/wine_test.go).
 # (util-linux's flock and desktop-file-utils' desktop-file-validate are used by
 # core/auth's and core/autostart's tests.)
 test_pkgs=(xvfb x11-utils xdotool xclip imagemagick librsvg2-bin dbus dbus-x11
 	gnome-keyring libsecret-tools haskell-status-notifier-item-utils
-	haskell-gtk-sni-tray-utils libglib2.0-bin nodejs npm util-linux desktop-file-utils)
+	haskell-gtk-sni-tray-utils libglib2.0-bin nodejs npm util-linux desktop-file-utils
+	wine64 gcc-mingw-w64-x86-64)
 
 # make package: the Windows cross-compiler, dpkg-deb and dpkg-shlibdeps, xz,
 # and the validators its test runs on the installed files.
