@@ -40,9 +40,18 @@ var ErrKeyringUnavailable = errors.New("the OS keychain is not available")
 type SystemKeyring struct{ Timeout time.Duration }
 
 func (k SystemKeyring) Get(ctx context.Context, service, user string) (string, error) {
-	var v string
-	err := k.call(ctx, func() (err error) { v, err = keyring.Get(service, user); return err })
-	return v, err
+	// The value comes through a channel: after a timeout the call goes on
+	// in its goroutine, and must not write to what this one returns.
+	got := make(chan string, 1)
+	err := k.call(ctx, func() error {
+		v, err := keyring.Get(service, user)
+		got <- v
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return <-got, nil
 }
 
 // Set stores value under service and user.

@@ -325,7 +325,7 @@ func TestQuitDuringSignInEndsAppServer(t *testing.T) {
 	if len(appServer) == 0 {
 		t.Fatal("no Codex app-server under the app while the sign-in runs")
 	}
-	click(t, menuObj, getLayout(t, menuObj), "Quit")
+	clickQuit(t, menuObj)
 	select {
 	case err := <-exited:
 		if err != nil {

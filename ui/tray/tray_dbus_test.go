@@ -132,7 +132,7 @@ func TestTrayOverDBus(t *testing.T) {
 	})
 
 	// Quit from the tray menu ends the app cleanly.
-	click(t, menuObj, getLayout(t, menuObj), "Quit")
+	clickQuit(t, menuObj)
 	select {
 	case err := <-exited:
 		if err != nil {
