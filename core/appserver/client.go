@@ -212,10 +212,15 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		msg["params"] = params
 	}
 	if err := c.write(msg); err != nil {
+		// A broken pipe means app-server closed its input, most often by
+		// exiting: give the exit a moment to be seen, so that a crash, or
+		// an old Codex refusing the subcommand, is reported as such.
+		t := time.NewTimer(2 * time.Second)
+		defer t.Stop()
 		select {
 		case <-c.exited:
 			return c.crashed()
-		default:
+		case <-t.C:
 			return fmt.Errorf("cannot talk to Codex's app-server: %w", err)
 		}
 	}
