@@ -1,6 +1,8 @@
 package host
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -45,6 +47,7 @@ type settingsWindow struct {
 	startAtLogin  *widget.Check
 	model         *widget.Select
 	effort        *widget.Select
+	codexPath     *widget.Entry
 	models        *view.ModelList
 	usageAlerts   *usageview.Settings // nil without a usage monitor
 	slugs         map[string]string   // model select label → slug
@@ -79,6 +82,12 @@ func (s *settingsWindow) build() fyne.CanvasObject {
 
 	s.model = widget.NewSelect([]string{backendDefault}, s.onModel)
 	s.effort = widget.NewSelect([]string{modelDefault}, s.onEffort)
+	// Where the Codex CLI is, for signing in and for the catalog's version:
+	// empty searches PATH and the usual npm, nvm, Homebrew folders.
+	s.codexPath = widget.NewEntry()
+	s.codexPath.SetPlaceHolder("Found on PATH and the usual folders")
+	s.codexPath.SetText(p.String(appdata.PrefCodexPath))
+	s.codexPath.OnChanged = func(v string) { p.SetString(appdata.PrefCodexPath, strings.TrimSpace(v)) }
 	form := widget.NewForm(
 		widget.NewFormItem("Remind me", s.reminder),
 		widget.NewFormItem("Keep-alive refresh", s.keepAlive),
@@ -86,6 +95,7 @@ func (s *settingsWindow) build() fyne.CanvasObject {
 		widget.NewFormItem("Notifications", s.notifications),
 		widget.NewFormItem("Default model", s.model),
 		widget.NewFormItem("Reasoning effort", s.effort),
+		widget.NewFormItem("Codex CLI", s.codexPath),
 	)
 	if s.h.c.Deps().UsageMonitor != nil {
 		s.usageAlerts = usageview.NewSettings(p)

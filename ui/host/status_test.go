@@ -160,8 +160,12 @@ func TestSettingsWindowStoresTheSharedKeys(t *testing.T) {
 	s.notifications.SetChecked(false)
 	s.model.SetSelected("GPT-5.1 Mini")
 	s.effort.SetSelected("medium")
+	s.codexPath.SetText(" /opt/codex/bin/codex ")
 
 	p := h.app.Preferences()
+	if got := p.String(appdata.PrefCodexPath); got != "/opt/codex/bin/codex" {
+		t.Errorf("%s = %q, want the path set in Settings", appdata.PrefCodexPath, got)
+	}
 	if got := p.Float(appdata.PrefReminderHours); got != 6 {
 		t.Errorf("%s = %v, want 6", appdata.PrefReminderHours, got)
 	}
