@@ -99,6 +99,9 @@ type Refresher struct {
 	// LockTimeout is how long the second of Codex's locks is retried;
 	// DefaultCommitLockTimeout when zero (tests shorten it).
 	LockTimeout time.Duration
+	// OuterLockWait bounds the wait for the first of Codex's locks,
+	// auth.lock; DefaultOuterLockWait when zero (tests shorten it).
+	OuterLockWait time.Duration
 	// ReuseGrace is how long a refresh answered refresh_token_reused waits
 	// for the login of whoever spent the token; DefaultReuseGrace when zero.
 	ReuseGrace time.Duration
@@ -203,7 +206,7 @@ func (r *Refresher) refresh(ctx context.Context, seen *Document, reason string, 
 			return RefreshResult{Doc: seen}, err
 		}
 	}
-	lock, err := lockForCommit(ctx, home, r.LockTimeout)
+	lock, err := r.lockForCommit(ctx, home)
 	if err != nil {
 		return RefreshResult{}, err
 	}
@@ -356,7 +359,7 @@ func (r *Refresher) Recover(ctx context.Context) (*Document, error) {
 	if !r.Journal.Pending(home) {
 		return nil, nil
 	}
-	lock, err := lockForCommit(ctx, home, r.LockTimeout)
+	lock, err := r.lockForCommit(ctx, home)
 	if err != nil {
 		return nil, err
 	}
@@ -399,6 +402,15 @@ func (r *Refresher) recoverLocked(ctx context.Context, s Snapshot) (*Document, e
 // DefaultReuseGrace is how long a refresh answered refresh_token_reused waits for
 // the process that spent the token to write the new login.
 const DefaultReuseGrace = 3 * time.Second
+
+// lockForCommit takes Codex's locks with this refresher's bounds.
+func (r *Refresher) lockForCommit(ctx context.Context, home string) (*CommitLock, error) {
+	wait := r.OuterLockWait
+	if wait <= 0 {
+		wait = DefaultOuterLockWait
+	}
+	return lockForCommitWithin(ctx, home, r.LockTimeout, wait)
+}
 
 func (r *Refresher) reuseGrace() time.Duration {
 	if r.ReuseGrace > 0 {

@@ -784,6 +784,31 @@ func TestRefreshLockTimeout(t *testing.T) {
 	}
 }
 
+// TestRefreshGivesUpOnAHeldAuthLock: auth.lock held past its bound (a
+// stuck program: Codex holds it only around a write) gives ErrLockTimeout
+// naming auth.lock, no POST, and auth.json unchanged.
+func TestRefreshGivesUpOnAHeldAuthLock(t *testing.T) {
+	const wait = 300 * time.Millisecond
+	f := newRefreshFixture(t)
+	f.r.OuterLockWait = wait
+	holdLock(t, filepath.Join(f.home, "auth.lock"))
+	start := time.Now()
+	_, err := f.r.Refresh(context.Background(), nil, "forced")
+	took := time.Since(start)
+	if !errors.Is(err, ErrLockTimeout) || !strings.Contains(err.Error(), "auth.lock") {
+		t.Fatalf("Refresh: %s, want ErrLockTimeout naming auth.lock", errText(err))
+	}
+	if took < wait || took > wait+3*time.Second {
+		t.Errorf("gave up after %v, want about %v", took, wait)
+	}
+	if !bytes.Equal(f.read(), f.old) {
+		t.Errorf("auth.json changed")
+	}
+	if c := f.srv.Counts(); c.Calls != 0 {
+		t.Errorf("token server: %v, want no POST", c)
+	}
+}
+
 // TestRefreshBlocksOnAuthLock: while another process holds auth.lock, the
 // refresh blocks until it is released.
 func TestRefreshBlocksOnAuthLock(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/codextray/codextray/core/userfile"
@@ -13,8 +14,9 @@ import (
 
 var errLockBusy = errors.New("lock busy")
 
-// ErrLockTimeout is Codex's "credential commit lock timed out".
-var ErrLockTimeout = errors.New("credential commit lock timed out: another program holds auth.json.lock")
+// ErrLockTimeout is Codex's "credential commit lock timed out"; the error
+// that wraps it names the lock.
+var ErrLockTimeout = errors.New("credential commit lock timed out")
 
 // CommitLock is Codex's own lock protocol around every write of the login:
 // a blocking flock on $CODEX_HOME/auth.lock, then a non-blocking flock on
@@ -29,6 +31,18 @@ const DefaultCommitLockTimeout = 5 * time.Second
 // lockForCommit takes both locks in home, retrying the second for timeout
 // (DefaultCommitLockTimeout when zero). Release them with Unlock.
 func lockForCommit(ctx context.Context, home string, timeout time.Duration) (*CommitLock, error) {
+	return lockForCommitWithin(ctx, home, timeout, DefaultOuterLockWait)
+}
+
+// DefaultOuterLockWait bounds the wait for auth.lock. Codex holds it only
+// around a write, for milliseconds (it never holds it through its refresh
+// POST); a program holding it longer is stuck, and a refresh must not hang
+// behind it for ever.
+const DefaultOuterLockWait = 30 * time.Second
+
+// lockForCommitWithin is lockForCommit with the wait for auth.lock bounded
+// by outerWait.
+func lockForCommitWithin(ctx context.Context, home string, timeout, outerWait time.Duration) (*CommitLock, error) {
 	if timeout <= 0 {
 		timeout = DefaultCommitLockTimeout
 	}
@@ -37,9 +51,36 @@ func lockForCommit(ctx context.Context, home string, timeout time.Duration) (*Co
 		return nil, fmt.Errorf("cannot open the Codex lock file: %w", err)
 	}
 	l := &CommitLock{files: []*os.File{outer}}
-	// The blocking flock cannot be cancelled; run it aside so ctx still wins.
+	// The blocking flock cannot be cancelled; run it aside so ctx and the
+	// bound still win. A flock given up on stays with its goroutine, which
+	// closes the file (releasing a lock taken late) once the call returns:
+	// the file is never closed under a running flock.
 	got := make(chan error, 1)
-	go func() { got <- flock(outer, true) }()
+	var mu sync.Mutex
+	abandoned := false
+	go func() {
+		err := flock(outer, true)
+		mu.Lock()
+		defer mu.Unlock()
+		if abandoned {
+			outer.Close()
+			return
+		}
+		got <- err
+	}()
+	timer := time.NewTimer(outerWait)
+	defer timer.Stop()
+	giveUp := func(err error) (*CommitLock, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case <-got: // taken (or failed) just now: release it
+			outer.Close()
+		default:
+			abandoned = true
+		}
+		return nil, err
+	}
 	select {
 	case err := <-got:
 		if err != nil {
@@ -47,8 +88,9 @@ func lockForCommit(ctx context.Context, home string, timeout time.Duration) (*Co
 			return nil, fmt.Errorf("cannot lock auth.lock: %w", err)
 		}
 	case <-ctx.Done():
-		outer.Close() // closing the file releases a lock taken later
-		return nil, ctx.Err()
+		return giveUp(ctx.Err())
+	case <-timer.C:
+		return giveUp(fmt.Errorf("%w: another program has held auth.lock for %s", ErrLockTimeout, outerWait))
 	}
 	inner, err := os.OpenFile(filepath.Join(home, "auth.json.lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -70,7 +112,7 @@ func lockForCommit(ctx context.Context, home string, timeout time.Duration) (*Co
 		}
 		if time.Now().After(deadline) {
 			l.Unlock()
-			return nil, ErrLockTimeout
+			return nil, fmt.Errorf("%w: another program holds auth.json.lock", ErrLockTimeout)
 		}
 		select {
 		case <-tick.C:
