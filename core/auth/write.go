@@ -36,9 +36,11 @@ func lockForCommit(ctx context.Context, home string, timeout time.Duration) (*Co
 
 // DefaultOuterLockWait bounds the wait for auth.lock. Codex holds it only
 // around a write, for milliseconds (it never holds it through its refresh
-// POST); a program holding it longer is stuck, and a refresh must not hang
-// behind it for ever.
-const DefaultOuterLockWait = 30 * time.Second
+// POST), and waits for it without a bound; a program holding it for
+// minutes is stuck, and a refresh must not hang behind it for ever. Two
+// minutes leaves room for slow starts (a refresh racing others under
+// Wine, on a loaded machine, waited over 30 s behind legitimate holders).
+const DefaultOuterLockWait = 2 * time.Minute
 
 // lockForCommitWithin is lockForCommit with the wait for auth.lock bounded
 // by outerWait.
