@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/codextray/codextray/internal/tail"
 )
 
 // ClientName is the clientInfo name Codex Tray introduces itself with;
@@ -70,7 +72,7 @@ type Client struct {
 	opts   Options
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	tail   *tailBuffer
+	tail   *tail.Buffer
 	notes  chan Notification
 	exited chan struct{} // closed once the process has been waited for
 
@@ -102,7 +104,7 @@ func Start(ctx context.Context, opts Options) (*Client, error) {
 		cmd.Env = opts.Env
 	}
 	configureProcess(cmd)
-	tail := &tailBuffer{max: 8 << 10}
+	tail := tail.New(8 << 10)
 	if opts.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(opts.Stderr, tail)
 	} else {
@@ -409,29 +411,6 @@ func Version(ctx context.Context, codex string, env []string) (string, error) {
 		return "", nil
 	}
 	return f[len(f)-1], nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = t.b[len(t.b)-t.max:]
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }
 
 func lastLine(s string) string {

@@ -13,7 +13,6 @@ package winhost
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/codextray/codextray/internal/tail"
 )
 
 // Request is one thing for the window host to do: open a window, or show a
@@ -64,7 +65,7 @@ type Client struct {
 	restarts int       // hosts in a row that exited with requests pending
 	closed   bool
 	exited   chan struct{} // closed when the current host has exited
-	stderr   *tailBuffer
+	stderr   *tail.Buffer
 }
 
 // NewClient returns a client that starts hosts with start; failed (may be
@@ -149,7 +150,7 @@ func (c *Client) startLocked() error {
 	if err != nil {
 		return fmt.Errorf("starting the window host: %w", err)
 	}
-	c.stderr = &tailBuffer{max: 4096}
+	c.stderr = tail.New(4096)
 	if cmd.Stderr == nil {
 		cmd.Stderr = c.stderr
 	} else {
@@ -194,7 +195,7 @@ func (c *Client) readAnswers(cmd *exec.Cmd, out io.Reader, done chan<- struct{})
 
 // wait notes the host's exit and hands what it left unanswered to a new
 // one.
-func (c *Client) wait(cmd *exec.Cmd, answersRead <-chan struct{}, exited chan struct{}, stderr *tailBuffer) {
+func (c *Client) wait(cmd *exec.Cmd, answersRead <-chan struct{}, exited chan struct{}, stderr *tail.Buffer) {
 	<-answersRead // every answer it wrote is counted before its exit is
 	err := cmd.Wait()
 	c.mu.Lock()
@@ -243,7 +244,7 @@ func (c *Client) Close(grace time.Duration) {
 	}
 }
 
-func hostError(err error, stderr *tailBuffer) error {
+func hostError(err error, stderr *tail.Buffer) error {
 	msg := "the window host kept exiting"
 	if err != nil {
 		msg += " (" + err.Error() + ")"
@@ -255,29 +256,6 @@ func hostError(err error, stderr *tailBuffer) error {
 		msg += ": " + tail
 	}
 	return errors.New(msg)
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = t.b[len(t.b)-t.max:]
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.Clone(t.b))
 }
 
 // Serve reads the tray's requests from in and hands each to handle, which
