@@ -266,18 +266,35 @@ func (n menuNode) String() string {
 	return b.String()
 }
 
+// getLayout reads the tray menu as a user would see it: whole. The tray
+// rebuilds its menu item by item (systray has no atomic replace), so a read
+// during a rebuild sees a menu cut short; it is read again until the last
+// item is "Quit", for at most trayTestWithin.
 func getLayout(t *testing.T, menu dbus.BusObject) menuNode {
+	t.Helper()
+	deadline := time.Now().Add(trayTestWithin)
+	for {
+		n, ok := readLayout(t, menu)
+		if c := n.children; !ok || len(c) > 0 && c[len(c)-1].label() == "Quit" || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval while the rebuild runs
+	}
+}
+
+// readLayout reads the menu once; ok is false when the app did not answer.
+func readLayout(t *testing.T, menu dbus.BusObject) (n menuNode, ok bool) {
 	t.Helper()
 	var revision uint32
 	var root []interface{}
 	call := menu.Call(menuInterface+".GetLayout", 0, int32(0), int32(-1), []string{})
 	if call.Err != nil {
-		return menuNode{}
+		return menuNode{}, false
 	}
 	if err := call.Store(&revision, &root); err != nil {
 		t.Fatalf("decoding GetLayout: %v", err)
 	}
-	return parseNode(t, root)
+	return parseNode(t, root), true
 }
 
 func parseNode(t *testing.T, fields []interface{}) menuNode {
