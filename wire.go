@@ -19,6 +19,7 @@ import (
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/platform"
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/ui/chatwin"
 	"github.com/codextray/codextray/ui/control"
 	"github.com/codextray/codextray/ui/host"
@@ -49,7 +50,7 @@ func newServices() (*services, error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	s := &services{login: svc, stop: stop}
-	format := view.FormatFor(os.Getenv)
+	format := textfmt.Local()
 	s.client, s.errConf = svc.Backend(version)
 	s.deps = control.Deps{
 		Context:      ctx,
@@ -183,7 +184,7 @@ func forwardRequests(ctx context.Context, srv *instance.Server, open string, out
 // with times in the format every view uses.
 type loginActions struct {
 	svc    *login.Service
-	format view.Format
+	format textfmt.Format
 }
 
 func (l loginActions) Refresh(ctx context.Context) (string, error) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // State is the login state reported by `codextray status` and shown in the tray.
@@ -162,13 +164,13 @@ func NewStatus(s Snapshot, o StatusOptions) Status {
 	switch {
 	case left <= 0:
 		st.State = StateExpired
-		st.Message = who + " · token expired " + HumanDuration(-left) + " ago; it is refreshed on next use"
+		st.Message = who + " · token expired " + textfmt.Duration(-left) + " ago; it is refreshed on next use"
 	case left < o.Reminder:
 		st.State = StateExpiring
-		st.Message = who + " · token expires in " + HumanDuration(left)
+		st.Message = who + " · token expires in " + textfmt.Duration(left)
 	default:
 		st.State = StateValid
-		st.Message = who + " · token valid, expires in " + HumanDuration(left)
+		st.Message = who + " · token valid, expires in " + textfmt.Duration(left)
 	}
 	return st
 }
@@ -234,31 +236,6 @@ func PlanName(plan string) string {
 		return n
 	}
 	return plan
-}
-
-// HumanDuration formats d the way the tray shows it: "3 h 12 min",
-// "2 d 4 h", "45 min", "30 s".
-func HumanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		h := int(d.Hours())
-		if m := int(d.Minutes()) % 60; m != 0 {
-			return fmt.Sprintf("%d h %d min", h, m)
-		}
-		return fmt.Sprintf("%d h", h)
-	}
-	days := int(d.Hours()) / 24
-	if h := int(d.Hours()) % 24; h != 0 {
-		return fmt.Sprintf("%d d %d h", days, h)
-	}
-	return fmt.Sprintf("%d d", days)
 }
 
 func orDefault(s, def string) string {

@@ -227,8 +227,8 @@ func TestUsageCommand(t *testing.T) {
 		"primary_window":{"used_percent":42,"limit_window_seconds":18000,"reset_after_seconds":3600,"reset_at":1900000000},
 		"secondary_window":{"used_percent":7,"limit_window_seconds":604800,"reset_after_seconds":86400,"reset_at":1900500000}}}`), nil)
 	out, errOut, code := runCodextray(t, env, "usage")
-	if code != 0 || !strings.Contains(out, "Plan: Plus") || !strings.Contains(out, "5 h: 42% used, resets") ||
-		!strings.Contains(out, "Week: 7% used") {
+	if code != 0 || !strings.Contains(out, "Plan: Plus") || !strings.Contains(out, "5 h: 42 % used · resets") ||
+		!strings.Contains(out, "Week: 7 % used") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runCodextray(t, env, "usage", "--json")

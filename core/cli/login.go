@@ -7,6 +7,7 @@ import (
 
 	"github.com/codextray/codextray/core/appserver"
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // runLogin signs Codex in with Codex's own sign-in (codex app-server): it
@@ -45,7 +46,7 @@ func runLogin(ctx context.Context, args []string, env Env) int {
 	if flow == appserver.DeviceCode {
 		fmt.Fprintf(env.Stdout, "To sign Codex in, open this page on any device:\n\n    %s\n\nand enter the code:\n\n    %s\n\n", p.URL, p.UserCode)
 		fmt.Fprintf(env.Stdout, "The code expires in %s (at %s). Waiting for the sign-in; Ctrl-C cancels.\n",
-			auth.HumanDuration(time.Until(p.ExpiresAt)), p.ExpiresAt.Local().Format("15:04"))
+			textfmt.Duration(time.Until(p.ExpiresAt)), p.ExpiresAt.Local().Format("15:04"))
 	} else {
 		fmt.Fprintf(env.Stdout, "To sign Codex in, open this page in a browser on this computer:\n\n    %s\n\nWaiting for the sign-in; Ctrl-C cancels.\n", p.URL)
 	}

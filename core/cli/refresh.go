@@ -8,6 +8,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // runRefresh refreshes the ChatGPT tokens now, under Codex's locks. It
@@ -54,7 +55,7 @@ func refreshSentence(out login.RefreshOutcome) string {
 	if out.Expires.IsZero() {
 		return verb + "."
 	}
-	return fmt.Sprintf("%s: the token is valid until %s (%s).", verb, out.Expires.Local().Format("2006-01-02 15:04 MST"), auth.HumanDuration(time.Until(out.Expires)))
+	return fmt.Sprintf("%s: the token is valid until %s (%s).", verb, out.Expires.Local().Format("2006-01-02 15:04 MST"), textfmt.Duration(time.Until(out.Expires)))
 }
 
 // runRestore writes the login kept in the keychain mirror back to

@@ -59,8 +59,8 @@ func TestChatModelsUsageThroughWorkspaceRouting(t *testing.T) {
 				t.Fatalf("chat --json: exit %d\n%s%s", code, out, errs)
 			}
 			out, errs, code = runCodextray(t, env, "usage")
-			if code != 0 || !strings.Contains(out, "Week: 12% used") || !strings.Contains(out, "Month: 3% used") ||
-				!strings.Contains(out, "Codex Spark · 5 h: 40% used") {
+			if code != 0 || !strings.Contains(out, "Week: 12 % used") || !strings.Contains(out, "Month: 3 % used") ||
+				!strings.Contains(out, "Codex Spark · 5 h: 40 % used") {
 				t.Fatalf("usage: exit %d\n%s%s", code, out, errs)
 			}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 func runStatus(ctx context.Context, args []string, env Env) int {
@@ -156,9 +157,9 @@ func writeStatusText(w io.Writer, st auth.Status, stamp bool) {
 	if !st.Expires.IsZero() {
 		when := st.Expires.Local().Format("2006-01-02 15:04 MST")
 		if left := time.Until(st.Expires); left > 0 {
-			when += " (in " + auth.HumanDuration(left) + ")"
+			when += " (in " + textfmt.Duration(left) + ")"
 		} else {
-			when += " (" + auth.HumanDuration(left) + " ago)"
+			when += " (" + textfmt.Duration(left) + " ago)"
 		}
 		row("Expires", when)
 	}

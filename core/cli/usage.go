@@ -14,6 +14,7 @@ import (
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
 )
 
@@ -95,7 +96,7 @@ func runUsage(ctx context.Context, args []string, env Env) int {
 	samples := recordSample(ctx, env, now, ws)
 	for _, w := range ws {
 		p := usage.PaceOf(samples[w.Key], w, now)
-		wj := windowJSON{Window: w, PaceText: usage.PaceSentenceClock(p, w, now, provider.FormatResetTime)}
+		wj := windowJSON{Window: w, PaceText: usage.PaceSentence(p, w, now, textfmt.Local())}
 		if p.Enough {
 			wj.Pace = &p
 			if !p.RunsOutAt.IsZero() {
@@ -159,15 +160,15 @@ func checkWindows(env Env, ws []windowJSON, pct float64, asJSON bool, out usageJ
 	var over []string
 	for _, w := range ws {
 		if w.UsedPercent >= pct {
-			over = append(over, fmt.Sprintf("%s: %s%% used", w.Label, percent(w.UsedPercent)))
+			over = append(over, w.Label+": "+textfmt.PercentExact(w.UsedPercent)+" used")
 		}
 	}
 	if asJSON {
 		_ = writeJSONLine(env.Stdout, out)
 	} else if len(over) > 0 {
-		fmt.Fprintf(env.Stdout, "At or above %s%%: %s\n", percent(pct), strings.Join(over, "; "))
+		fmt.Fprintf(env.Stdout, "At or above %s: %s\n", textfmt.PercentExact(pct), strings.Join(over, "; "))
 	} else {
-		fmt.Fprintf(env.Stdout, "Every window is below %s%% (highest %s%%).\n", percent(pct), percent(maxOf(ws)))
+		fmt.Fprintf(env.Stdout, "Every window is below %s (highest %s).\n", textfmt.PercentExact(pct), textfmt.PercentExact(maxOf(ws)))
 	}
 	if len(over) > 0 {
 		return ExitUsageLimit
@@ -183,13 +184,6 @@ func maxOf(ws []windowJSON) float64 {
 	return m
 }
 
-func percent(p float64) string {
-	if p == math.Trunc(p) {
-		return strconv.Itoa(int(p))
-	}
-	return strconv.FormatFloat(p, 'f', 1, 64)
-}
-
 func writeUsageText(w io.Writer, u usageJSON, now time.Time) {
 	rl := u.RateLimits
 	if rl.PlanType != "" {
@@ -198,14 +192,13 @@ func writeUsageText(w io.Writer, u usageJSON, now time.Time) {
 	if len(u.Windows) == 0 {
 		fmt.Fprintln(w, "The backend reported no usage window.")
 	}
+	f := textfmt.Local()
 	for _, win := range u.Windows {
-		line := fmt.Sprintf("%s: %s%% used", win.Label, percent(math.Round(win.UsedPercent)))
+		name := win.Label
 		if win.Family == usage.FamilySpendCap && rl.SpendCap != nil && rl.SpendCap.Limit != "" {
-			line += fmt.Sprintf(" (%s of %s credits)", orDash(rl.SpendCap.Used), rl.SpendCap.Limit)
+			name += fmt.Sprintf(" (%s of %s credits)", orDash(rl.SpendCap.Used), rl.SpendCap.Limit)
 		}
-		if !win.ResetsAt.IsZero() {
-			line += ", resets " + provider.FormatResetTime(win.ResetsAt, now)
-		}
+		line := f.UsageLine(textfmt.Usage{Name: name, UsedPercent: win.UsedPercent, ResetsAt: win.ResetsAt}, now)
 		fmt.Fprintln(w, line+"\n  "+win.PaceText)
 	}
 	if c := rl.Credits; c != nil {
@@ -228,7 +221,7 @@ func writeUsageText(w io.Writer, u usageJSON, now time.Time) {
 			if c.ExpiresAt.IsZero() {
 				line += ", does not expire"
 			} else {
-				line += ", expires " + provider.FormatResetTime(c.ExpiresAt, now)
+				line += ", expires " + f.Clock(c.ExpiresAt, now)
 			}
 			fmt.Fprintln(w, line)
 		}
@@ -294,17 +287,18 @@ func printHistory(ctx context.Context, env Env, since time.Time, asJSON bool) in
 	}
 	if len(samples) == 0 {
 		fmt.Fprintf(env.Stdout, "No usage samples since %s. The tray records one every few minutes, and every “codextray usage” one more.\n",
-			since.Local().Format("2 Jan 15:04"))
+			textfmt.Local().Clock(since, time.Now()))
 		return ExitOK
 	}
+	f, now := textfmt.Local(), time.Now()
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tWINDOW\tUSED\tRESETS")
 	for _, s := range samples {
 		reset := "–"
 		if !s.ResetsAt.IsZero() {
-			reset = s.ResetsAt.Local().Format("2 Jan 15:04")
+			reset = f.Clock(s.ResetsAt, now)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s%%\t%s\n", s.At.Local().Format("2 Jan 15:04"), s.Label, percent(math.Round(s.UsedPercent)), reset)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Clock(s.At, now), s.Label, textfmt.Percent(s.UsedPercent), reset)
 	}
 	return exitOf(tw.Flush())
 }
@@ -350,9 +344,9 @@ func runRedeem(ctx context.Context, args []string, env Env) int {
 		if err != nil {
 			return reportBackendError(env, "usage redeem", err)
 		}
-		msg, _, _ := usage.RedeemPreviewClock(usage.Windows(rl), rc, *credit, time.Now(), provider.FormatResetTime)
+		msg, _, _ := usage.RedeemPreview(usage.Windows(rl), rc, *credit, time.Now(), textfmt.Local())
 		if hasPending {
-			msg = "An earlier redeem (" + pending.Since.Local().Format("2 Jan 15:04") + ") has no answer yet; redeeming now asks for that answer first, with the same request id. " + msg
+			msg = "An earlier redeem (" + textfmt.Local().Clock(pending.Since, time.Now()) + ") has no answer yet; redeeming now asks for that answer first, with the same request id. " + msg
 		}
 		fmt.Fprintln(env.Stderr, "codextray usage redeem: "+msg+" Nothing was redeemed; add --yes to redeem.")
 		return ExitUsage

@@ -55,8 +55,8 @@ func TestUsageWindowsPaceAndCredits(t *testing.T) {
 
 	// The first reading has no pace yet, and says so.
 	out, errOut, code := runCodextray(t, env, "usage")
-	if code != 0 || !strings.Contains(out, "Week: 70% used, resets") || !strings.Contains(out, "GPT-5.3-Codex-Spark · 5 h: 12% used") ||
-		!strings.Contains(out, "Spend cap: 25% used (500 of 2000 credits)") || !strings.Contains(out, "pace: not enough samples yet") ||
+	if code != 0 || !strings.Contains(out, "Week: 70 % used · resets") || !strings.Contains(out, "GPT-5.3-Codex-Spark · 5 h: 12 % used") ||
+		!strings.Contains(out, "Spend cap (500 of 2000 credits): 25 % used") || !strings.Contains(out, "pace: not enough samples yet") ||
 		!strings.Contains(out, "Reset credits: 2") || !strings.Contains(out, "rc_soon “Launch week”, expires") || strings.Contains(out, "5 h: 70") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -144,15 +144,15 @@ func TestUsageCheck(t *testing.T) {
 	srv, env, _ := backendEnv(t, chatgptLogin())
 	srv.SetUsage(businessUsageBody(91.5, time.Now().Add(time.Hour)), nil)
 	out, _, code := runCodextray(t, env, "usage", "--check", "90")
-	if code != ExitUsageLimit || strings.TrimSpace(out) != "At or above 90%: Week: 91.5% used" {
+	if code != ExitUsageLimit || strings.TrimSpace(out) != "At or above 90 %: Week: 91.5 % used" {
 		t.Fatalf("exit %d %q", code, out)
 	}
 	out, _, code = runCodextray(t, env, "usage", "--check", "95%")
-	if code != 0 || strings.TrimSpace(out) != "Every window is below 95% (highest 91.5%)." {
+	if code != 0 || strings.TrimSpace(out) != "Every window is below 95 % (highest 91.5 %)." {
 		t.Fatalf("exit %d %q", code, out)
 	}
 	out, _, code = runCodextray(t, env, "usage", "--check", "20")
-	if code != ExitUsageLimit || !strings.Contains(out, "Week: 91.5% used; Spend cap: 25% used") {
+	if code != ExitUsageLimit || !strings.Contains(out, "Week: 91.5 % used; Spend cap: 25 % used") {
 		t.Fatalf("exit %d %q", code, out)
 	}
 	if _, _, code = runCodextray(t, env, "usage", "--check", "abc"); code != ExitUsage {

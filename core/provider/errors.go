@@ -11,6 +11,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/scrub"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // Kind sorts errors by what the user can do about them.
@@ -364,7 +365,7 @@ func orSentence(s, def string) string {
 }
 
 // usageLimitMessage is the sentence Codex shows for a reached usage limit,
-// with the reset time in local time.
+// with the reset time as every view writes it (textfmt).
 func usageLimitMessage(plan string, resets time.Time, h http.Header, now time.Time, windowMinutes int) string {
 	msg := "You've hit your usage limit."
 	if windowMinutes > 0 {
@@ -392,21 +393,11 @@ func usageLimitMessage(plan string, resets time.Time, h http.Header, now time.Ti
 		msg += " Ask your workspace admin for more."
 	}
 	if !resets.IsZero() {
-		msg += " Try again at " + FormatResetTime(resets, now) + "."
+		msg += " Try again at " + textfmt.Local().Clock(resets, now) + "."
 	} else {
 		msg += " Try again later."
 	}
 	return msg
-}
-
-// FormatResetTime formats t in local time as Codex does: "3:05 PM" on the
-// same day, else "Aug 3, 2026 3:05 PM".
-func FormatResetTime(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
-	if y, m, d := t.Date(); func() bool { y2, m2, d2 := now.Date(); return y == y2 && m == m2 && d == d2 }() {
-		return t.Format("3:04 PM")
-	}
-	return t.Format("Jan 2, 2006 3:04 PM")
 }
 
 func requestID(h http.Header) string {

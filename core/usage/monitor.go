@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // Source is the backend as the monitor uses it (provider.Client).
@@ -63,10 +64,8 @@ type Monitor struct {
 	Config func() NotifyConfig
 	// Publish receives every new snapshot (from the monitor's goroutine).
 	Publish func(Snapshot)
-	// Loc is for clock times in sentences; nil: time.Local. ClockText,
-	// when set, writes them instead (the views' locale).
-	Loc       *time.Location
-	ClockText ClockFunc
+	// Format writes clock times in sentences: the views' locale.
+	Format textfmt.Format
 
 	poller Poller
 	once   sync.Once
@@ -130,7 +129,7 @@ func (m *Monitor) Preview(creditID string) (sentence, credit string, ok bool) {
 	if s.Credits != nil {
 		rc = *s.Credits
 	}
-	return RedeemPreviewClock(ws, rc, creditID, m.Clock.Now(), m.clockText())
+	return RedeemPreview(ws, rc, creditID, m.Clock.Now(), m.Format)
 }
 
 func (m *Monitor) poll(ctx context.Context) (float64, error) {
@@ -184,7 +183,7 @@ func (m *Monitor) poll(ctx context.Context) (float64, error) {
 	for _, w := range ws {
 		p := PaceOf(snap.History[w.Key], w, now)
 		snap.Windows = append(snap.Windows, WindowView{Window: w, Pace: p,
-			PaceText: PaceSentenceClock(p, w, now, m.clockText()), PaceShort: PaceShort(p, w, now)})
+			PaceText: PaceSentence(p, w, now, m.Format), PaceShort: PaceShort(p, w, now)})
 	}
 	m.decide(ctx, ws, snap.Credits, now)
 	m.mu.Lock()
@@ -209,12 +208,7 @@ func (m *Monitor) decide(ctx context.Context, ws []Window, rc *provider.ResetCre
 	if m.Config != nil {
 		cfg = m.Config()
 	}
-	if cfg.Loc == nil {
-		cfg.Loc = m.Loc
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = m.ClockText
-	}
+	cfg.Format = m.Format
 	var credits []provider.ResetCredit
 	if rc != nil {
 		credits = rc.Credits
@@ -229,13 +223,6 @@ func (m *Monitor) decide(ctx context.Context, ws []Window, rc *provider.ResetCre
 	for _, n := range notes {
 		m.Notify(n)
 	}
-}
-
-func (m *Monitor) clockText() ClockFunc {
-	if m.ClockText != nil {
-		return m.ClockText
-	}
-	return LocClock(m.Loc)
 }
 
 func (m *Monitor) setPolling(on bool) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pt "github.com/codextray/codextray/core/provider/providertest"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 func usageJSON(used5h, usedWeek float64, reset5h, resetWeek time.Time) []byte {
@@ -23,7 +24,7 @@ func runMonitor(t *testing.T, srv *pt.Server, st *Store, notes chan<- Note) (*Mo
 	clock := newFakeClock()
 	clock.now = time.Now().Truncate(time.Second)
 	snaps := make(chan Snapshot, 16)
-	m := &Monitor{Source: clientFor(t, srv, 0), Store: st, Clock: clock, Record: true, Loc: time.UTC,
+	m := &Monitor{Source: clientFor(t, srv, 0), Store: st, Clock: clock, Record: true, Format: textfmt.Format{Loc: time.UTC},
 		Publish: func(s Snapshot) { snaps <- s }}
 	if notes != nil {
 		m.Notify = func(n Note) { notes <- n }

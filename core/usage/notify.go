@@ -2,14 +2,13 @@ package usage
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // DefaultThresholds are the used percents that notify, once each per
@@ -22,8 +21,7 @@ type NotifyConfig struct {
 	Thresholds   []float64       // ascending; nil: DefaultThresholds
 	Muted        map[string]bool // window keys that never notify
 	SnoozedUntil time.Time       // nothing is shown before then
-	Loc          *time.Location  // for clock times; nil: time.Local
-	Clock        ClockFunc       // writes clock times; nil: Clock in Loc
+	Format       textfmt.Format  // writes clock times and shares
 }
 
 // Note is a notification to show.
@@ -93,7 +91,7 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 			// A reset: its time came and the usage fell.
 			m.Fired = nil
 			if !quiet && !cfg.Muted[w.Key] {
-				notes = append(notes, resetNote(w, now, cfg.clock()))
+				notes = append(notes, resetNote(w, now, cfg.Format))
 			}
 			m.ResetsAt = w.ResetsAt
 		case dropped && later:
@@ -118,7 +116,7 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 			}
 		}
 		if len(crossed) > 0 && !quiet && !cfg.Muted[w.Key] {
-			notes = append(notes, thresholdNote(w, crossed[len(crossed)-1], now, cfg.clock()))
+			notes = append(notes, thresholdNote(w, crossed[len(crossed)-1], now, cfg.Format))
 		}
 	}
 	for _, c := range credits {
@@ -131,7 +129,7 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 		}
 		mem.Credits[c.ID] = c.ExpiresAt
 		if !quiet {
-			notes = append(notes, creditNote(c, now, cfg.clock()))
+			notes = append(notes, creditNote(c, now, cfg.Format))
 		}
 	}
 	for k, m := range mem.Windows {
@@ -145,13 +143,6 @@ func Decide(mem NotifyMemory, ws []Window, credits []provider.ResetCredit, cfg N
 		}
 	}
 	return notes, mem
-}
-
-func (c NotifyConfig) clock() ClockFunc {
-	if c.Clock != nil {
-		return c.Clock
-	}
-	return LocClock(c.Loc)
 }
 
 func (m NotifyMemory) clone() NotifyMemory {
@@ -182,26 +173,26 @@ func windowTitle(w Window) string {
 	return w.FamilyName + " " + strings.ToLower(provider.KindLabel(w.Kind, w.Minutes)) + " window"
 }
 
-func thresholdNote(w Window, t float64, now time.Time, clock ClockFunc) Note {
-	body := fmt.Sprintf("%d %% of the %s is used.", int(math.Round(w.UsedPercent)), windowTitle(w))
+func thresholdNote(w Window, t float64, now time.Time, f textfmt.Format) Note {
+	body := textfmt.Percent(w.UsedPercent) + " of the " + windowTitle(w) + " is used."
 	if !w.ResetsAt.IsZero() {
-		body += " It resets at " + clock(w.ResetsAt, now) + "."
+		body += " It resets at " + f.Clock(w.ResetsAt, now) + "."
 	}
 	return Note{Kind: "threshold", Window: w.Key,
-		Title: fmt.Sprintf("%s above %d %%", windowTitle(w), int(t)), Body: body}
+		Title: windowTitle(w) + " above " + textfmt.Percent(t), Body: body}
 }
 
-func resetNote(w Window, now time.Time, clock ClockFunc) Note {
-	body := fmt.Sprintf("It is at %d %% again.", int(math.Round(w.UsedPercent)))
+func resetNote(w Window, now time.Time, f textfmt.Format) Note {
+	body := "It is at " + textfmt.Percent(w.UsedPercent) + " again."
 	if !w.ResetsAt.IsZero() {
-		body += " Next reset " + clock(w.ResetsAt, now) + "."
+		body += " Next reset " + f.Clock(w.ResetsAt, now) + "."
 	}
 	return Note{Kind: "reset", Window: w.Key, Title: windowTitle(w) + " reset", Body: body}
 }
 
-func creditNote(c provider.ResetCredit, now time.Time, clock ClockFunc) Note {
-	return Note{Kind: "credit_expiry", Window: c.ID, Title: "A reset credit expires in " + auth.HumanDuration(c.ExpiresAt.Sub(now)),
-		Body: "Redeem it before " + clock(c.ExpiresAt, now) + " from the status window or with “codextray usage redeem”, or it is lost."}
+func creditNote(c provider.ResetCredit, now time.Time, f textfmt.Format) Note {
+	return Note{Kind: "credit_expiry", Window: c.ID, Title: "A reset credit expires in " + textfmt.Duration(c.ExpiresAt.Sub(now)),
+		Body: "Redeem it before " + f.Clock(c.ExpiresAt, now) + " from the status window or with “codextray usage redeem”, or it is lost."}
 }
 
 // LoadNotifyMemory reads the persisted notification memory (empty when

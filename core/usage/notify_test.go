@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 func w5(used float64, resets time.Time) Window {
@@ -26,7 +27,7 @@ type step struct {
 	want    []string // "kind window" of each note
 }
 
-func on() NotifyConfig { return NotifyConfig{Enabled: true, Loc: time.UTC} }
+func on() NotifyConfig { return NotifyConfig{Enabled: true, Format: textfmt.Format{Loc: time.UTC}} }
 
 func TestDecide(t *testing.T) {
 	r1 := t0.Add(2 * time.Hour) // the 5 h window's reset

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // Pace is how fast a window is being used up, from its recent samples.
@@ -99,22 +99,8 @@ func PaceOf(samples []Sample, w Window, now time.Time) Pace {
 
 // PaceSentence says what the pace means: "at this pace it runs out in
 // 1 h 40 min, before it resets at 18:14", "at this pace it lasts until the
-// reset", or that there are not enough samples yet.
-func PaceSentence(p Pace, w Window, now time.Time, loc *time.Location) string {
-	return PaceSentenceClock(p, w, now, LocClock(loc))
-}
-
-// ClockFunc writes a moment near now as a view does ("18:14", "Mon
-// 6:14 PM"); views pass their locale's.
-type ClockFunc func(t, now time.Time) string
-
-// LocClock is Clock in loc.
-func LocClock(loc *time.Location) ClockFunc {
-	return func(t, now time.Time) string { return Clock(t, now, loc) }
-}
-
-// PaceSentenceClock is PaceSentence with the view's clock.
-func PaceSentenceClock(p Pace, w Window, now time.Time, clock ClockFunc) string {
+// reset", or that there are not enough samples yet; clock times in f.
+func PaceSentence(p Pace, w Window, now time.Time, f textfmt.Format) string {
 	switch {
 	case !p.Enough:
 		return fmt.Sprintf("pace: not enough samples yet (needs %d readings over %d min)", MinPaceSamples, int(MinPaceSpan.Minutes()))
@@ -123,9 +109,9 @@ func PaceSentenceClock(p Pace, w Window, now time.Time, clock ClockFunc) string 
 	case p.LastsUntilReset:
 		return "at this pace it lasts until the reset"
 	}
-	s := "at this pace it runs out in " + auth.HumanDuration(p.RunsOutAt.Sub(now))
+	s := "at this pace it runs out in " + textfmt.Duration(p.RunsOutAt.Sub(now))
 	if !w.ResetsAt.IsZero() {
-		s += ", before it resets at " + clock(w.ResetsAt, now)
+		s += ", before it resets at " + f.Clock(w.ResetsAt, now)
 	}
 	return s
 }
@@ -139,23 +125,7 @@ func PaceShort(p Pace, w Window, now time.Time) string {
 	case p.LastsUntilReset:
 		return "lasts to reset"
 	}
-	return "runs out in " + auth.HumanDuration(p.RunsOutAt.Sub(now))
-}
-
-// Clock is "14:05" today, "Mon 14:05" within the coming week, else
-// "12 Mar 14:05".
-func Clock(t, now time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = time.Local
-	}
-	t, now = t.In(loc), now.In(loc)
-	switch {
-	case t.YearDay() == now.YearDay() && t.Year() == now.Year():
-		return t.Format("15:04")
-	case t.Sub(now) < 6*24*time.Hour && t.After(now):
-		return t.Format("Mon 15:04")
-	}
-	return t.Format("2 Jan 15:04")
+	return "runs out in " + textfmt.Duration(p.RunsOutAt.Sub(now))
 }
 
 func absDur(d time.Duration) time.Duration {

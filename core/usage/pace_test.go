@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 func samplesOf(key string, resets time.Time, pts ...[2]float64) []Sample {
@@ -27,20 +29,20 @@ func TestPace(t *testing.T) {
 	if !p.Enough || p.PerHour < 39.9 || p.PerHour > 40.1 || !p.RunsOutAt.Equal(now.Add(90*time.Minute)) || p.LastsUntilReset {
 		t.Fatalf("%+v", p)
 	}
-	if got := PaceSentence(p, w, now, time.UTC); got != "at this pace it runs out in 1 h 30 min, before it resets at 18:14" {
+	if got := PaceSentence(p, w, now, utc); got != "at this pace it runs out in 1 h 30 min, before it resets at 18:14" {
 		t.Fatal(got)
 	}
 
 	// Slow: 1 %/h lasts until the reset.
 	slow := samplesOf("codex/5h", reset, [2]float64{0, 39.5}, [2]float64{15, 39.75}, [2]float64{30, 40})
 	if p := PaceOf(slow, w, now); !p.Enough || !p.LastsUntilReset || !p.RunsOutAt.IsZero() ||
-		PaceSentence(p, w, now, time.UTC) != "at this pace it lasts until the reset" {
+		PaceSentence(p, w, now, utc) != "at this pace it lasts until the reset" {
 		t.Fatalf("%+v", p)
 	}
 
 	// Too few, or too close together: not shown, and said so.
 	few := samplesOf("codex/5h", reset, [2]float64{25, 30}, [2]float64{30, 40})
-	if p := PaceOf(few, w, now); p.Enough || PaceSentence(p, w, now, time.UTC) == "" || PaceShort(p, w, now) != "" {
+	if p := PaceOf(few, w, now); p.Enough || PaceSentence(p, w, now, utc) == "" || PaceShort(p, w, now) != "" {
 		t.Fatalf("%+v", p)
 	}
 	close3 := samplesOf("codex/5h", reset, [2]float64{25, 30}, [2]float64{27, 35}, [2]float64{30, 40})
@@ -72,7 +74,7 @@ func TestPace(t *testing.T) {
 
 	// Used up.
 	full := samplesOf("codex/5h", reset, [2]float64{0, 80}, [2]float64{15, 90}, [2]float64{30, 100})
-	if p := PaceOf(full, w5(100, reset), now); PaceSentence(p, w5(100, reset), now, time.UTC) != "used up" {
+	if p := PaceOf(full, w5(100, reset), now); PaceSentence(p, w5(100, reset), now, utc) != "used up" {
 		t.Fatalf("%+v", p)
 	}
 }
@@ -167,3 +169,6 @@ func TestStoreSoundFileIsNeverSetAside(t *testing.T) {
 		t.Fatalf("set aside: %v", aside)
 	}
 }
+
+// utc writes clock times in UTC, 24 h.
+var utc = textfmt.Format{Loc: time.UTC}

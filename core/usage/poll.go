@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // Schedule is when a tray polls usage: rarely when nothing happens, often
@@ -83,7 +83,7 @@ func UpdatedAge(lastSuccess, now time.Time, stale time.Duration) string {
 	if age <= stale {
 		return ""
 	}
-	return "updated " + auth.HumanDuration(age) + " ago"
+	return "updated " + textfmt.Duration(age) + " ago"
 }
 
 // PollClock is the time source of a Poller (a fake one in tests).

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // Consumer redeems reset credits (provider.Client).
@@ -178,12 +178,7 @@ func ConsumeSentence(r provider.ConsumeResult) string {
 // resets, with the id of that credit, for the redeem to name it. ok is
 // false when there is nothing to redeem (no credit, or the credit asked
 // for is not available).
-func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, loc *time.Location) (sentence, credit string, ok bool) {
-	return RedeemPreviewClock(ws, rc, creditID, now, LocClock(loc))
-}
-
-// RedeemPreviewClock is RedeemPreview with the view's clock.
-func RedeemPreviewClock(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, clock ClockFunc) (sentence, credit string, ok bool) {
+func RedeemPreview(ws []Window, rc provider.ResetCredits, creditID string, now time.Time, f textfmt.Format) (sentence, credit string, ok bool) {
 	avail := rc.Available(now)
 	var c *provider.ResetCredit
 	for i := range avail {
@@ -203,12 +198,12 @@ func RedeemPreviewClock(ws []Window, rc provider.ResetCredits, creditID string, 
 		name = "the reset credit “" + c.Title + "”"
 	}
 	if !c.ExpiresAt.IsZero() {
-		name += " (expires " + clock(c.ExpiresAt, now) + ")"
+		name += " (expires " + f.Clock(c.ExpiresAt, now) + ")"
 	}
 	var inUse []string
 	for _, w := range ws {
 		if w.Family == FamilyCodex && w.UsedPercent > 0 {
-			inUse = append(inUse, fmt.Sprintf("%s (%d %% used)", w.Label, int(math.Round(w.UsedPercent))))
+			inUse = append(inUse, w.Label+" ("+textfmt.Percent(w.UsedPercent)+" used)")
 		}
 	}
 	if len(inUse) == 0 {

@@ -244,17 +244,17 @@ func TestRedeemPreview(t *testing.T) {
 		{ID: "gone", Status: "redeemed"}}}
 	ws := []Window{w5(92, now.Add(time.Hour)), wWeek(40, now.Add(48*time.Hour)),
 		{Key: "spend_cap/month", Family: FamilySpendCap, Label: "Spend cap", UsedPercent: 50}}
-	s, id, ok := RedeemPreview(ws, rc, "", now, time.UTC)
+	s, id, ok := RedeemPreview(ws, rc, "", now, utc)
 	if !ok || id != "soon" || s != "Redeem the reset credit “Soon” (expires 17:00)? It resets 5 h (92 % used) and Week (40 % used) to 0 %." {
 		t.Fatal(s)
 	}
-	if s, _, ok := RedeemPreview(ws, rc, "gone", now, time.UTC); ok || s == "" {
+	if s, _, ok := RedeemPreview(ws, rc, "gone", now, utc); ok || s == "" {
 		t.Fatal(s)
 	}
-	if s, _, ok := RedeemPreview(ws, provider.ResetCredits{}, "", now, time.UTC); ok || s != "You have no reset credit to redeem." {
+	if s, _, ok := RedeemPreview(ws, provider.ResetCredits{}, "", now, utc); ok || s != "You have no reset credit to redeem." {
 		t.Fatal(s)
 	}
-	if s, id, ok := RedeemPreview([]Window{w5(0, now)}, rc, "late", now, time.UTC); !ok || s == "" || id != "late" {
+	if s, id, ok := RedeemPreview([]Window{w5(0, now)}, rc, "late", now, utc); !ok || s == "" || id != "late" {
 		t.Fatal(s)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/codextray/codextray/core/chat"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -201,7 +202,7 @@ func (w *Window) drawPickers(s chatState) {
 	w.fastChk.Refresh()
 }
 
-func (w *Window) drawMeters(u *view.Usage, f view.Format, now time.Time) {
+func (w *Window) drawMeters(u *view.Usage, f textfmt.Format, now time.Time) {
 	if u == nil || len(u.Windows) == 0 {
 		w.meters.Hide()
 		w.warn.Hide()
@@ -224,11 +225,11 @@ func (w *Window) drawMeters(u *view.Usage, f view.Format, now time.Time) {
 		b.Refresh()
 		w.meters.Objects = append(w.meters.Objects, b)
 		if win.UsedPercent >= chatUsageWarnAt {
-			name, used, resets := f.UsageWindowParts(win, now)
+			used, resets := f.UsageParts(win, now)
 			if resets != "" {
 				resets = " · " + resets
 			}
-			warn = append(warn, name+" window "+used+resets)
+			warn = append(warn, win.Name+" window "+used+resets)
 		}
 	}
 	w.meters.Show()

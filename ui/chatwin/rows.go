@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/codextray/codextray/core/chat"
-	"github.com/codextray/codextray/ui/view"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // chatMsgView is what the window keeps of one message between draws: the
@@ -243,7 +243,7 @@ func chatTokenLine(m chat.Message) string {
 	}
 	u := m.Usage
 	return fmt.Sprintf("Tokens: %s in (%s cached) · %s out (%s reasoning)",
-		view.Count(u.InputTokens), view.Count(u.CachedInputTokens), view.Count(u.OutputTokens), view.Count(u.ReasoningTokens))
+		textfmt.Count(u.InputTokens), textfmt.Count(u.CachedInputTokens), textfmt.Count(u.OutputTokens), textfmt.Count(u.ReasoningTokens))
 }
 
 func chatActionLabel(a chat.Action) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/codextray/codextray/core/auth/authtest"
 	"github.com/codextray/codextray/core/provider"
 	pt "github.com/codextray/codextray/core/provider/providertest"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
 	"github.com/codextray/codextray/ui/view"
 )
@@ -94,7 +95,7 @@ func TestChatUsagePaceAndRedeemOffer(t *testing.T) {
 	}
 	// The host's State brings the monitor's reading, as its controller does.
 	u := view.UsageFromSnapshot(snap)
-	h.w.Update(view.State{Usage: &u, UsageSnap: &snap, Format: view.Format{Loc: time.Local}})
+	h.w.Update(view.State{Usage: &u, UsageSnap: &snap, Format: textfmt.Format{Loc: time.Local}})
 	h.pump("the meters of the monitor", func() bool {
 		return len(h.w.meterBars) > 0 && strings.Contains(h.w.meterBars[0].TextFormatter(), "5 h: 90 % used")
 	})

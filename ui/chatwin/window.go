@@ -19,6 +19,7 @@ import (
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/chat"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -127,7 +128,7 @@ type Window struct {
 
 // chatState is what background work reports to the window.
 type chatState struct {
-	format    view.Format
+	format    textfmt.Format
 	now       time.Time // the State's clock; zero before the first
 	models    *view.ModelList
 	model     string // the chosen slug

@@ -17,6 +17,7 @@ import (
 	"github.com/codextray/codextray/core/appserver"
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
 	"github.com/codextray/codextray/ui/view"
 )
@@ -74,7 +75,7 @@ type Deps struct {
 
 	// Format writes times and windows in the user's locale; the zero
 	// Format is 24 h in local time.
-	Format view.Format
+	Format textfmt.Format
 }
 
 // CodexAccount signs Codex in and out through Codex itself (login.Service).

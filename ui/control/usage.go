@@ -26,8 +26,7 @@ func (c *Controller) startUsage(ctx context.Context, spawn func(func())) {
 	if m == nil {
 		return
 	}
-	f := c.deps.Format
-	m.Loc, m.ClockText = f.Loc, f.Clock
+	m.Format = c.deps.Format
 	m.Publish = c.onUsage
 	if c.role == Tray {
 		m.Record = true
@@ -81,8 +80,7 @@ func (c *Controller) usageConfig() usage.NotifyConfig {
 		Thresholds:   Thresholds(c.prefs),
 		Muted:        usage.ParseMuted(c.prefs.String(appdata.PrefUsageMuted)),
 		SnoozedUntil: SnoozedUntil(c.prefs),
-		Loc:          c.deps.Format.Loc,
-		Clock:        c.deps.Format.Clock,
+		Format:       c.deps.Format,
 	}
 }
 

@@ -115,7 +115,7 @@ func (s *statusWindow) show(v view.State) {
 	snoozed := v.SnoozedUntil.After(v.Now)
 	setVisible(s.resume, snoozed)
 	if s.usage != nil {
-		s.usage.Show(v.UsageSnap, v.Now, v.Format.Clock, v.Format.Loc, usage.Schedule{}.StaleAfter(),
+		s.usage.Show(v.UsageSnap, v.Now, v.Format, usage.Schedule{}.StaleAfter(),
 			control.Thresholds(s.h.c.Prefs())[0])
 	}
 }

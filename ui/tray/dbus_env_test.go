@@ -17,6 +17,7 @@ import (
 	"github.com/codextray/codextray/core/auth"
 	"github.com/codextray/codextray/core/auth/authtest"
 	"github.com/codextray/codextray/core/login"
+	"github.com/codextray/codextray/core/provider"
 	"github.com/codextray/codextray/ui/chatwin"
 	"github.com/codextray/codextray/ui/control"
 	"github.com/codextray/codextray/ui/host"
@@ -94,10 +95,10 @@ func (staticBackend) Models(context.Context) (view.ModelList, error) { return *v
 
 func (staticBackend) Usage(context.Context) (view.Usage, error) {
 	now := time.Now()
-	return view.Usage{Windows: []view.UsageWindow{
-		{Minutes: 300, UsedPercent: 42, ResetsAt: now.Add(3 * time.Hour)},
-		{Minutes: 7 * 24 * 60, UsedPercent: 12, ResetsAt: now.Add(4 * 24 * time.Hour)},
-	}}, nil
+	return view.UsageFromRateLimits(provider.RateLimits{
+		Primary:   &provider.Window{WindowMinutes: 300, UsedPercent: 42, ResetsAt: now.Add(3 * time.Hour)},
+		Secondary: &provider.Window{WindowMinutes: 7 * 24 * 60, UsedPercent: 12, ResetsAt: now.Add(4 * 24 * time.Hour)},
+	}), nil
 }
 
 // trayEnv is a private session for one app: the bus and display of the

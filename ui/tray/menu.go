@@ -42,7 +42,7 @@ func trayMenu(v view.State, a menuActions) *fyne.Menu {
 	case v.UsageSnap != nil && v.SignedIn():
 		// The monitor's windows with their pace, the reset credits, and
 		// the data's age once it is stale.
-		for _, l := range usageview.MenuLines(v.UsageSnap, v.Now, v.Format.Clock, usage.Schedule{}.StaleAfter()) {
+		for _, l := range usageview.MenuLines(v.UsageSnap, v.Now, v.Format, usage.Schedule{}.StaleAfter()) {
 			items = append(items, label(l))
 		}
 	case v.Usage != nil && v.SignedIn():

@@ -8,6 +8,7 @@ import (
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/ui/control"
 )
 
@@ -93,7 +94,7 @@ func notificationFor(st auth.Status, key, prev string, had bool) (note *fyne.Not
 	case string(auth.StateExpiring):
 		left := "soon"
 		if st.ExpiresInSeconds != nil {
-			left = "in " + auth.HumanDuration(time.Duration(*st.ExpiresInSeconds)*time.Second)
+			left = "in " + textfmt.Duration(time.Duration(*st.ExpiresInSeconds)*time.Second)
 		}
 		return fyne.NewNotification("Codex login expires "+left,
 			"The token of "+who+" expires "+left+". It is refreshed on next use; if that fails, sign in again with “codex login”."), true

@@ -10,8 +10,9 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
+	"github.com/codextray/codextray/ui/view"
 )
 
 // Actions are what the panel asks of its owner. Redeem runs off the UI
@@ -72,16 +73,16 @@ func NewPanel(act Actions) *Panel {
 // Object is the panel to place in a window.
 func (p *Panel) Object() fyne.CanvasObject { return p.root }
 
-// Show draws s at now; UI goroutine. clock writes times, loc places the
+// Show draws s at now; UI goroutine. f writes times and places the
 // charts' midnights, threshold (the lowest notification threshold) is
 // drawn in the charts.
-func (p *Panel) Show(s *usage.Snapshot, now time.Time, clock usage.ClockFunc, loc *time.Location, stale time.Duration, threshold float64) {
+func (p *Panel) Show(s *usage.Snapshot, now time.Time, f textfmt.Format, stale time.Duration, threshold float64) {
 	if s == nil {
 		s = &usage.Snapshot{}
 	}
 	setShown(p.empty, len(s.Windows) == 0)
 	if len(s.Windows) == 0 && s.Err != "" {
-		p.empty.SetText("Usage unavailable: " + firstLine(s.Err, 120))
+		p.empty.SetText("Usage unavailable: " + view.FirstLine(s.Err, 120))
 	} else {
 		p.empty.SetText("No usage read yet.")
 	}
@@ -104,13 +105,13 @@ func (p *Panel) Show(s *usage.Snapshot, now time.Time, clock usage.ClockFunc, lo
 	}
 	for _, w := range s.Windows {
 		r := p.rowOf[w.Key]
-		r.line.SetText(WindowLine(w, now, clock))
+		r.line.SetText(WindowLine(w, now, f))
 		r.pace.SetText(capitalize(w.PaceText) + ".")
-		r.chart.Set(s.History[w.Key], now.Add(-usage.HistorySpan), now, loc, threshold)
+		r.chart.Set(s.History[w.Key], now.Add(-usage.HistorySpan), now, f.Loc, threshold)
 	}
 	p.stale.SetText(StaleLine(s, now, stale))
 	setShown(p.stale, p.stale.Text != "")
-	p.credits.SetText(creditsText(s, now, clock))
+	p.credits.SetText(creditsText(s, now, f))
 	p.redeem.SetAvailable(s.CreditsAvailable)
 }
 
@@ -123,7 +124,7 @@ func newWindowRow() *windowRow {
 	return r
 }
 
-func creditsText(s *usage.Snapshot, now time.Time, clock usage.ClockFunc) string {
+func creditsText(s *usage.Snapshot, now time.Time, f textfmt.Format) string {
 	if s.CreditsAvailable <= 0 {
 		return "Reset credits: none."
 	}
@@ -140,7 +141,7 @@ func creditsText(s *usage.Snapshot, now time.Time, clock usage.ClockFunc) string
 		if c.ExpiresAt.IsZero() {
 			fmt.Fprintf(&b, "\n• %s — does not expire", name)
 		} else {
-			fmt.Fprintf(&b, "\n• %s — expires %s (in %s)", name, clock(c.ExpiresAt, now), auth.HumanDuration(c.ExpiresAt.Sub(now)))
+			fmt.Fprintf(&b, "\n• %s — expires %s (in %s)", name, f.Clock(c.ExpiresAt, now), textfmt.Duration(c.ExpiresAt.Sub(now)))
 		}
 	}
 	return b.String()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/codextray/codextray/core/appdata"
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
 )
 
@@ -23,10 +24,10 @@ func snapshot() *usage.Snapshot {
 	reset5h := now.Add(6*time.Hour + 14*time.Minute)
 	w5 := usage.WindowView{Window: usage.Window{Key: "codex/5h", Family: "codex", Label: "5 h", Minutes: 300, UsedPercent: 62, ResetsAt: reset5h}}
 	w5.Pace = usage.Pace{Enough: true, PerHour: 20, RunsOutAt: now.Add(100 * time.Minute)}
-	w5.PaceText = usage.PaceSentence(w5.Pace, w5.Window, now, time.UTC)
+	w5.PaceText = usage.PaceSentence(w5.Pace, w5.Window, now, utc)
 	w5.PaceShort = usage.PaceShort(w5.Pace, w5.Window, now)
 	wk := usage.WindowView{Window: usage.Window{Key: "codex/week", Family: "codex", Label: "Week", Minutes: 10080, UsedPercent: 30, ResetsAt: now.Add(80 * time.Hour)}}
-	wk.PaceText = usage.PaceSentence(wk.Pace, wk.Window, now, time.UTC)
+	wk.PaceText = usage.PaceSentence(wk.Pace, wk.Window, now, utc)
 	var hist []usage.Sample
 	for h := 7 * 24; h >= 0; h-- {
 		at := now.Add(-time.Duration(h) * time.Hour)
@@ -40,7 +41,7 @@ func snapshot() *usage.Snapshot {
 }
 
 func TestMenuLines(t *testing.T) {
-	got := MenuLines(snapshot(), now, usage.LocClock(time.UTC), 7*time.Minute)
+	got := MenuLines(snapshot(), now, utc, 7*time.Minute)
 	want := []string{
 		"5 h: 62 % used · resets 18:14 · runs out in 1 h 40 min",
 		"Week: 30 % used · resets Wed 20:00",
@@ -50,7 +51,7 @@ func TestMenuLines(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("%q", got)
 	}
-	if MenuLines(nil, now, usage.LocClock(time.UTC), time.Minute) != nil {
+	if MenuLines(nil, now, utc, time.Minute) != nil {
 		t.Fatal("lines without a snapshot")
 	}
 }
@@ -78,7 +79,7 @@ func TestPanelTwoStepRedeem(t *testing.T) {
 	w := test.NewWindow(p.Object())
 	defer w.Close()
 	w.Resize(fyne.NewSize(560, 700))
-	p.Show(snapshot(), now, usage.LocClock(time.UTC), time.UTC, 7*time.Minute, 80)
+	p.Show(snapshot(), now, utc, 7*time.Minute, 80)
 	if !p.redeem.redeem.Visible() || p.redeem.confirm.Visible() {
 		t.Fatal("the redeem button is not offered")
 	}
@@ -122,7 +123,7 @@ func TestPanelTwoStepRedeem(t *testing.T) {
 	// No credits: no button.
 	s := snapshot()
 	s.CreditsAvailable, s.Credits = 0, nil
-	p.Show(s, now, usage.LocClock(time.UTC), time.UTC, 7*time.Minute, 80)
+	p.Show(s, now, utc, 7*time.Minute, 80)
 	if p.redeem.redeem.Visible() || p.credits.Text != "Reset credits: none." {
 		t.Fatal("a redeem without credits")
 	}
@@ -205,3 +206,6 @@ func TestSettingsSection(t *testing.T) {
 		t.Fatalf("%q", p[appdata.PrefUsageMuted])
 	}
 }
+
+// utc writes clock times in UTC, 24 h.
+var utc = textfmt.Format{Loc: time.UTC}

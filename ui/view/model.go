@@ -1,9 +1,8 @@
 package view
 
 import (
-	"time"
-
 	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
 )
 
@@ -42,40 +41,29 @@ func EffortFor(m Model, want string) string {
 	return m.DefaultEffort
 }
 
-// Usage is the plan's usage windows, shortest first.
+// Usage is the plan's usage windows, shortest first, in the words of a
+// usage line.
 type Usage struct {
-	Windows      []UsageWindow
+	Windows      []textfmt.Usage
 	LimitReached bool
-}
-
-// UsageWindow is one usage window ("5 h", "week").
-type UsageWindow struct {
-	Minutes     int    // the window's length
-	Label       string // provider.LabeledWindow's: "5 h", "week", "Codex Spark · 5 h"
-	UsedPercent float64
-	ResetsAt    time.Time // zero when unknown
-	Pace        string    // "runs out in 1 h 40 min", "lasts to reset"; "" without a pace
 }
 
 // UsageFromSnapshot is the meters' shape of a usage monitor's snapshot.
 func UsageFromSnapshot(s usage.Snapshot) Usage {
 	out := Usage{LimitReached: s.LimitReached}
 	for _, w := range s.Windows {
-		out.Windows = append(out.Windows, UsageWindow{Minutes: w.Minutes, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt,
-			Label: w.Label, Pace: w.PaceShort})
+		out.Windows = append(out.Windows, textfmt.Usage{Name: w.Label, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt, Pace: w.PaceShort})
 	}
 	return out
 }
 
 // UsageFromRateLimits turns the backend's rate limits (from /wham/usage or
-// the headers of an answer) into the meters: the plan's windows shortest
-// first, named by their length whatever slot they came in
-// (provider.RateLimits.Windows), then the named additional limits.
+// the headers of an answer) into the meters, through the usage monitor's
+// own list of windows (usage.Windows), so both name and order them alike.
 func UsageFromRateLimits(rl provider.RateLimits) Usage {
 	out := Usage{LimitReached: rl.LimitReached}
-	for _, w := range rl.Windows() {
-		out.Windows = append(out.Windows, UsageWindow{Minutes: w.Window.WindowMinutes, Label: w.Label,
-			UsedPercent: w.Window.UsedPercent, ResetsAt: w.Window.ResetsAt})
+	for _, w := range usage.Windows(rl) {
+		out.Windows = append(out.Windows, textfmt.Usage{Name: w.Label, UsedPercent: w.UsedPercent, ResetsAt: w.ResetsAt})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/core/usage"
 )
 
@@ -11,7 +12,7 @@ import (
 // function of one State; the process's controller owns the current one.
 type State struct {
 	Now        time.Time
-	Format     Format // how times and windows are written
+	Format     textfmt.Format // how times, durations, shares and usage lines are written
 	HaveStatus bool
 	Status     auth.Status
 
@@ -114,14 +115,14 @@ func TokenLine(v State) string {
 		if st.Expires.IsZero() {
 			return "Token valid · expiry unknown"
 		}
-		return "Token valid · expires in " + auth.HumanDuration(left)
+		return "Token valid · expires in " + textfmt.Duration(left)
 	case auth.StateExpiring:
 		if left <= 0 {
 			return "Token expired just now"
 		}
-		return "Token expires in " + auth.HumanDuration(left)
+		return "Token expires in " + textfmt.Duration(left)
 	case auth.StateExpired:
-		return "Token expired " + auth.HumanDuration(left) + " ago · refreshed on next use"
+		return "Token expired " + textfmt.Duration(left) + " ago · refreshed on next use"
 	case auth.StateReloginRequired:
 		return "Sign in again: the token could not be refreshed"
 	case auth.StateLoggedOut:

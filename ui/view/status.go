@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/textfmt"
 )
 
 // StatusRows are the label/value pairs the window shows for v.
@@ -27,14 +28,14 @@ func StatusRows(v State) [][2]string {
 	add("State", StateName(st.State))
 	if !st.Expires.IsZero() {
 		left := st.Expires.Sub(v.Now)
-		when := "in " + auth.HumanDuration(left)
+		when := "in " + textfmt.Duration(left)
 		if left <= 0 {
-			when = auth.HumanDuration(left) + " ago"
+			when = textfmt.Duration(left) + " ago"
 		}
 		add("Token expires", v.Format.Stamp(st.Expires)+" ("+when+")")
 	}
 	if t, err := time.Parse(time.RFC3339Nano, st.LastRefresh); err == nil {
-		add("Last refresh", v.Format.Stamp(t)+" ("+auth.HumanDuration(v.Now.Sub(t))+" ago)")
+		add("Last refresh", v.Format.Stamp(t)+" ("+textfmt.Duration(v.Now.Sub(t))+" ago)")
 	} else {
 		add("Last refresh", st.LastRefresh)
 	}
@@ -131,7 +132,7 @@ func Diagnostics(v State, version string) string {
 	fmt.Fprintf(&b, "status: %s\n", js)
 	if v.Usage != nil {
 		for _, w := range v.Usage.Windows {
-			fmt.Fprintf(&b, "usage: %s\n", Format{Loc: time.UTC}.UsageLine(w, v.Now))
+			fmt.Fprintf(&b, "usage: %s\n", textfmt.Format{Loc: time.UTC}.UsageLine(w, v.Now))
 		}
 	}
 	if v.UsageErr != "" {

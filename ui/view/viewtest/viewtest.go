@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/codextray/codextray/core/auth"
+	"github.com/codextray/codextray/core/provider"
+	"github.com/codextray/codextray/core/textfmt"
 	"github.com/codextray/codextray/ui/view"
 )
 
@@ -61,19 +63,22 @@ func Models() *view.ModelList {
 	}}
 }
 
-// Usage is a 5 h and a weekly window, both with their reset times.
+// Usage is a 5 h and a weekly window, both with their reset times, as the
+// backend reports them (the weekly one first, in the primary slot: views
+// name and order windows by length).
 func Usage() *view.Usage {
-	return &view.Usage{Windows: []view.UsageWindow{
-		{Minutes: 300, UsedPercent: 42, ResetsAt: Now.Add(4*time.Hour + 5*time.Minute)},
-		{Minutes: 7 * 24 * 60, UsedPercent: 12.4, ResetsAt: Now.Add(3 * 24 * time.Hour)},
-	}}
+	u := view.UsageFromRateLimits(provider.RateLimits{
+		Primary:   &provider.Window{WindowMinutes: 7 * 24 * 60, UsedPercent: 12.4, ResetsAt: Now.Add(3 * 24 * time.Hour)},
+		Secondary: &provider.Window{WindowMinutes: 300, UsedPercent: 42, ResetsAt: Now.Add(4*time.Hour + 5*time.Minute)},
+	})
+	return &u
 }
 
 // StateFor is a full State for st with models and usage loaded, in UTC
 // and 24 h.
 func StateFor(st auth.Status) view.State {
 	return view.State{
-		Now: Now, Format: view.Format{Loc: time.UTC}, HaveStatus: true, Status: st,
+		Now: Now, Format: textfmt.Format{Loc: time.UTC}, HaveStatus: true, Status: st,
 		Usage: Usage(), Models: Models(), HasBackend: true, HasLogin: true, NotificationsOn: true,
 	}
 }
