@@ -1,16 +1,13 @@
 package history
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"syscall"
-	"time"
 
+	"github.com/codextray/codextray/core/sqlitefile"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -61,7 +58,7 @@ func classify(what string, err error) error {
 		return nil
 	}
 	var se *storeError
-	var ce *corruptError
+	var ce *sqlitefile.CorruptError
 	if errors.As(err, &se) || errors.As(err, &ce) {
 		return err
 	}
@@ -125,115 +122,8 @@ func kindOf(err error) error {
 	return nil
 }
 
-// corruptError: quick_check answered something other than "ok".
-type corruptError struct{ check string }
-
-func (e *corruptError) Error() string { return "integrity check: " + e.check }
-
-// reportedCorrupt is whether SQLite itself said the file is damaged or not
-// a database (SQLITE_CORRUPT, SQLITE_NOTADB, or a failed quick_check). Any
-// other failure leaves the file alone.
+// reportedCorrupt is sqlitefile.ReportedCorrupt for a failure that is not
+// one of the kinds that leave the history as it is (busy, read-only, full).
 func reportedCorrupt(err error) bool {
-	var ce *corruptError
-	if errors.As(err, &ce) {
-		return true
-	}
-	if kindOf(err) != nil {
-		return false
-	}
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-		return true
-	}
-	return false
-}
-
-// confirmCorrupt runs SQLite's full integrity check on path, on a
-// connection of its own that changes nothing: true only when it fails
-// because the file is damaged or not a database, or finds a problem.
-func confirmCorrupt(ctx context.Context, path string) bool {
-	db, err := sql.Open("sqlite", dsn(path, modeReadOnly))
-	if err != nil {
-		return false
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
-	if err != nil {
-		return reportedCorrupt(err)
-	}
-	defer rows.Close()
-	var first string
-	if rows.Next() {
-		if err := rows.Scan(&first); err != nil {
-			return reportedCorrupt(err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return reportedCorrupt(err)
-	}
-	return first != "" && first != "ok"
-}
-
-// setAside moves a damaged database (with its -wal and -shm) to
-// <path>.corrupt-<UTC time>[-N], a name no file has: it is linked to the
-// new name first, which fails rather than replace a file, and only then
-// unlinked from the old one, so no step can lose it. The file must still be
-// the one that was checked: a database another process started meanwhile
-// is left in place.
-func setAside(path string) (string, error) {
-	checked, err := os.Lstat(path)
-	if err != nil {
-		return "", err
-	}
-	if !checked.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	stamp := time.Now().UTC().Format("20060102T150405Z")
-	for n := 1; n <= 100; n++ {
-		aside := path + ".corrupt-" + stamp
-		if n > 1 {
-			aside += fmt.Sprintf("-%d", n)
-		}
-		if taken(aside) {
-			continue
-		}
-		if err := os.Link(path, aside); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				continue
-			}
-			return "", err
-		}
-		if now, err := os.Lstat(aside); err != nil || !os.SameFile(now, checked) {
-			// Another process replaced the database between the check and
-			// the link: keep the new one, drop only the extra name.
-			_ = os.Remove(aside)
-			return "", fmt.Errorf("%s changed while it was being checked", path)
-		}
-		for _, suffix := range []string{"-wal", "-shm"} {
-			if err := os.Link(path+suffix, aside+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", err
-			}
-		}
-		for _, suffix := range []string{"-wal", "-shm", ""} {
-			if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", err
-			}
-		}
-		return aside, nil
-	}
-	return "", fmt.Errorf("too many damaged copies of %s are kept beside it", path)
-}
-
-// taken is whether name, or its -wal or -shm, exists.
-func taken(name string) bool {
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if _, err := os.Lstat(name + suffix); !errors.Is(err, fs.ErrNotExist) {
-			return true
-		}
-	}
-	return false
+	return kindOf(err) == nil && sqlitefile.ReportedCorrupt(err)
 }

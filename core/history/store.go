@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/codextray/codextray/core/sqlitefile"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 )
 
@@ -138,10 +139,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	case !reportedCorrupt(err):
 		return nil, err
 	}
-	if !confirmCorrupt(ctx, path) {
+	if !sqlitefile.ConfirmCorrupt(ctx, dsn(path, modeReadOnly)) {
 		return nil, fmt.Errorf("SQLite reported the history database %s as damaged, but a full integrity check found it sound, so it was left as it is: %w", path, err)
 	}
-	aside, merr := setAside(path)
+	aside, merr := sqlitefile.SetAside(path)
 	if merr != nil {
 		return nil, fmt.Errorf("the history database %s is damaged (%v) and could not be set aside: %w; nothing was changed", path, shortErr(causeOf(err)), merr)
 	}
@@ -205,11 +206,10 @@ func open(ctx context.Context, path string, mode openMode) (*Store, error) {
 	if err != nil {
 		return nil, classifyAt(path, "cannot open the history database "+path, err)
 	}
-	var check string
-	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil || check != "ok" {
+	if err := sqlitefile.QuickCheck(ctx, db); err != nil {
 		db.Close()
-		if err == nil {
-			return nil, &corruptError{check}
+		if sqlitefile.ReportedCorrupt(err) {
+			return nil, err
 		}
 		return nil, classifyAt(path, "cannot read the history database "+path, err)
 	}

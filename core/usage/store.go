@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
-	"modernc.org/sqlite" // also the database/sql driver "sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/codextray/codextray/core/sqlitefile"
+	// also the database/sql driver "sqlite"
 )
 
 // Retention is how long samples are kept.
@@ -74,17 +75,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err == nil {
 		return s, nil
 	}
-	if !reportedCorrupt(err) || !confirmCorrupt(ctx, path) {
+	if !sqlitefile.ReportedCorrupt(err) || !sqlitefile.ConfirmCorrupt(ctx, sqlitefile.ReadOnlyDSN(path, busyTimeout)) {
 		return nil, fmt.Errorf("cannot open the usage history %s: %w", path, err)
 	}
-	aside, aerr := freeName(path + ".corrupt-" + time.Now().UTC().Format("20060102T150405Z"))
+	aside, aerr := sqlitefile.SetAside(path)
 	if aerr != nil {
 		return nil, fmt.Errorf("the usage history is damaged (%v) and could not be set aside: %w", err, aerr)
-	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if rerr := os.Rename(path+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-			return nil, fmt.Errorf("the usage history is damaged (%v) and could not be set aside: %w", err, rerr)
-		}
 	}
 	s, err2 := open(ctx, path)
 	if err2 != nil {
@@ -94,18 +90,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// busyTimeout is how long a statement waits for another process's lock.
+const busyTimeout = 5 * time.Second
+
 func open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, err
 	}
-	var check string
-	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil || check != "ok" {
+	if err := sqlitefile.QuickCheck(ctx, db); err != nil {
 		db.Close()
-		if err == nil {
-			err = errCorrupt{check}
-		}
 		return nil, err
 	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
@@ -209,56 +207,4 @@ func (s *Store) putState(ctx context.Context, key string, v any) error {
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, string(raw))
 	return err
-}
-
-// errCorrupt is a quick check's finding.
-type errCorrupt struct{ finding string }
-
-func (e errCorrupt) Error() string { return "the integrity check found: " + e.finding }
-
-// reportedCorrupt: SQLite says the file is damaged or not a database.
-func reportedCorrupt(err error) bool {
-	var ce errCorrupt
-	if errors.As(err, &ce) {
-		return true
-	}
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-		return true
-	}
-	return false
-}
-
-// confirmCorrupt runs the full integrity check on a read-only connection
-// of its own: true only when it fails because the file is damaged or finds
-// a problem.
-func confirmCorrupt(ctx context.Context, path string) bool {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		return false
-	}
-	defer db.Close()
-	var first string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&first); err != nil {
-		return reportedCorrupt(err)
-	}
-	return first != "ok"
-}
-
-// freeName is name, or name-2, name-3…, the first that does not exist.
-func freeName(name string) (string, error) {
-	for n := 1; n <= 100; n++ {
-		try := name
-		if n > 1 {
-			try = fmt.Sprintf("%s-%d", name, n)
-		}
-		if _, err := os.Lstat(try); errors.Is(err, os.ErrNotExist) {
-			return try, nil
-		}
-	}
-	return "", fmt.Errorf("no free name beside %s", name)
 }
