@@ -114,23 +114,7 @@ func (e fileEntry) disable() error {
 // writeAtomic writes through a temp file in the same directory so that a
 // session starting meanwhile never reads half an entry.
 func writeAtomic(path string, content []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write start-at-login entry: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
+	if err := userfile.WriteAtomic(path, content, userfile.Atomic{Perm: 0o644}); err != nil {
 		return fmt.Errorf("write start-at-login entry: %w", err)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Export writes conversation id as Markdown into dir: <title>.md, with its
@@ -98,23 +100,8 @@ func writeNew(path string, data []byte) error {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot export to %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp) // our own temporary file, never the export
+	// A failure removes only the temporary file, never an earlier export.
+	if err := userfile.WriteAtomic(path, data, userfile.Atomic{Durable: true}); err != nil {
 		return fmt.Errorf("cannot export to %s: %w", path, err)
 	}
 	return nil

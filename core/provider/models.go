@@ -375,15 +375,7 @@ func (c *Client) writeCache(path string, mc modelsCache) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".models-*")
-	if err != nil {
-		return
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
-		_ = os.Remove(f.Name())
-	}
+	_ = userfile.WriteAtomic(path, data, userfile.Atomic{Temp: ".models-"})
 }
 
 // noteModelsETag handles the X-Models-Etag of a /responses answer: the same

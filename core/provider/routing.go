@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/codextray/codextray/core/userfile"
 )
 
 // Workspace routing (codex-today.md §3): before the first request of a
@@ -255,15 +257,7 @@ func (c *Client) noteRouting(cr Credentials, err error) {
 	if os.MkdirAll(filepath.Dir(path), 0o700) != nil {
 		return
 	}
-	f, ferr := os.CreateTemp(filepath.Dir(path), ".routing-*")
-	if ferr != nil {
-		return
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
-		_ = os.Remove(f.Name())
-	}
+	_ = userfile.WriteAtomic(path, data, userfile.Atomic{Temp: ".routing-"})
 }
 
 // RoutingProblem is the sentence of the latest workspace routing failure
