@@ -4,7 +4,7 @@ package cli
 // `codextray chat` talk to the same fake ChatGPT backend, which serves both
 // the model catalog bundled with Codex 0.171.0, and every turn request of
 // one is compared with the other's, property by property. Codex keeps its
-// production URLs: a providertest.Front intercepts chatgpt.com for it
+// production URLs: codexfake's CONNECT proxy intercepts chatgpt.com for it
 // (CONNECT proxy, throwaway CA, 426 on the WebSocket upgrade, zstd bodies).
 // The test needs the real Codex and fails without it.
 
@@ -24,6 +24,7 @@ import (
 
 	"github.com/codextray/codextray/core/auth/authtest"
 	pt "github.com/codextray/codextray/core/provider/providertest"
+	"github.com/codextray/codextray/internal/codexfake"
 )
 
 // Headers both clients send with the same meaning: compared for equal
@@ -138,7 +139,15 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 	srv.SetModels(catalog, `"catalog-0.171.0"`)
 	srv.SetRoutingOverride("us") // both must send it on their turns
 	srv.SetFallback(pt.Reply{Chunks: []string{pt.Stream("Hello from the fake backend.", pt.Usage{Input: 10, Output: 5})}})
-	front := pt.NewFront(t, srv)
+	// The real Codex keeps its production URLs (it refuses a plain-HTTP
+	// ChatGPT base URL and fetches its catalog from production whatever
+	// the config says): a CONNECT proxy with a throwaway CA hands every
+	// host it asks for to the fake.
+	ca, err := codexfake.NewCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := codexfake.StartProxy(t, ca, srv)
 
 	img := filepath.Join(t.TempDir(), "red.png")
 	if err := os.WriteFile(img, tinyPNG(), 0o600); err != nil {
@@ -194,7 +203,7 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 			}
 			want := lastTurnRequest(srv.Requests()[before:], "codex_exec")
 			if want == nil {
-				t.Fatalf("%s: codex sent no turn request; proxy saw %v\n%s", name, front.Hosts(), out)
+				t.Fatalf("%s: codex sent no turn request; proxy saw %v\n%s", name, front.Seen(), out)
 			}
 
 			// codextray chat.

@@ -115,11 +115,11 @@ func (ca *CA) Leaf(host string) (*tls.Certificate, error) {
 // Proxy is an HTTP proxy on 127.0.0.1 that answers CONNECT to an
 // intercepted host by terminating TLS itself and serving the requests
 // inside with Handler (r.Host is the host Codex asked for). A CONNECT to
-// any other host gets 403.
+// any other host gets 403; a proxy started with no hosts intercepts all.
 type Proxy struct {
 	CA      *CA
 	Handler http.Handler
-	Hosts   map[string]bool // intercepted host names (without port)
+	Hosts   map[string]bool // intercepted host names (without port); empty: all
 	URL     string          // http://127.0.0.1:PORT, for HTTPS_PROXY
 
 	ln     net.Listener
@@ -127,6 +127,7 @@ type Proxy struct {
 	conns  chan net.Conn
 	mu     sync.Mutex
 	open   map[net.Conn]bool
+	seen   map[string]int // hosts asked for, for a test's diagnostics
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -140,7 +141,7 @@ func StartProxy(t testing.TB, ca *CA, handler http.Handler, hosts ...string) *Pr
 		t.Fatal(err)
 	}
 	p := &Proxy{CA: ca, Handler: handler, Hosts: map[string]bool{}, URL: "http://" + ln.Addr().String(),
-		ln: ln, conns: make(chan net.Conn), open: map[net.Conn]bool{}}
+		ln: ln, conns: make(chan net.Conn), open: map[net.Conn]bool{}, seen: map[string]int{}}
 	for _, h := range hosts {
 		p.Hosts[h] = true
 	}
@@ -174,6 +175,17 @@ func (p *Proxy) Client() *http.Client {
 			TLSClientConfig: &tls.Config{RootCAs: p.CA.Pool()},
 		},
 	}
+}
+
+// Seen is how often each host was asked for through the proxy.
+func (p *Proxy) Seen() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.seen))
+	for h, n := range p.seen {
+		out[h] = n
+	}
+	return out
 }
 
 // Close stops the proxy and every connection through it.
@@ -250,7 +262,10 @@ func (p *Proxy) serveConn(c net.Conn) {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	if !p.Hosts[host] {
+	p.mu.Lock()
+	p.seen[host]++
+	p.mu.Unlock()
+	if len(p.Hosts) > 0 && !p.Hosts[host] {
 		fmt.Fprintf(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 		return
 	}

@@ -67,7 +67,7 @@ type catalogEntry struct {
 // Request is a request the fake received.
 type Request struct {
 	Method, Path, Query string
-	Host                string // the Host header: chatgpt.com through a Front
+	Host                string // the Host header: chatgpt.com through the CONNECT proxy
 	// Encoding is the request's Content-Encoding ("zstd" from the real
 	// Codex); Body is always the decoded body.
 	Encoding string
@@ -203,7 +203,7 @@ func (s *Server) IsLite(model string) (lite, known bool) {
 	return m.UseResponsesLite, ok
 }
 
-// ServeHTTP serves one request as the fake backend (a Front hands it the
+// ServeHTTP serves one request as the fake backend (the proxy hands it the
 // requests it intercepted).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
@@ -338,7 +338,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if body == nil {
 			// The login's account, served right here: https through a
-			// Front (r.TLS), plain http when asked on 127.0.0.1 directly.
+			// proxy (r.TLS), plain http when asked on 127.0.0.1 directly.
 			origin := "http://" + r.Host
 			if r.TLS != nil {
 				origin = "https://" + r.Host
@@ -495,7 +495,7 @@ func checkChatGPTHeaders(path string, h http.Header, account string) []string {
 			p = append(p, "no version header")
 		}
 	}
-	// Codex Tray names itself; the real Codex (behind a Front) names Codex.
+	// Codex Tray names itself; the real Codex (behind the proxy) names Codex.
 	if ua := h.Get("User-Agent"); !strings.HasPrefix(ua, "codextray/") && !strings.HasPrefix(ua, "codex_") {
 		p = append(p, fmt.Sprintf("User-Agent %q does not name codextray", ua))
 	}
