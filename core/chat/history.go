@@ -35,9 +35,9 @@ type History struct {
 }
 
 // OpenHistory opens the history database at path (history.DefaultPath of
-// the app's data directory).
-func OpenHistory(ctx context.Context, path string) (*History, error) {
-	st, err := history.Open(ctx, path)
+// the app's data directory), with opts as history.Open takes them.
+func OpenHistory(ctx context.Context, path string, opts ...history.Option) (*History, error) {
+	st, err := history.Open(ctx, path, opts...)
 	if err != nil {
 		return nil, err
 	}

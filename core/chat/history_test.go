@@ -128,9 +128,7 @@ func TestHistoryThatCannotSaveIsSaidOnceAndTheChatAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Close()
-	history.TestPragmas = []string{"max_page_count(1)"}
-	t.Cleanup(func() { history.TestPragmas = nil })
-	h, err = OpenHistory(ctx, path)
+	h, err = OpenHistory(ctx, path, history.WithPragmas("max_page_count(1)"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func openHistory(ctx context.Context, env Env) (*history.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := history.Open(ctx, history.DefaultPath(dir))
+	st, err := history.Open(ctx, history.DefaultPath(dir), env.History...)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/codextray/codextray/core/history"
 	"github.com/codextray/codextray/core/login"
 )
 
@@ -38,6 +39,9 @@ type Env struct {
 	// built, before the command uses them (tests: a gate that releases
 	// several processes together, a crash point in a write).
 	Services func(*login.Service)
+	// History, when set, changes how the history database is opened
+	// (tests: a pragma that makes SQLite report a full disk).
+	History []history.Option
 }
 
 // IsCommand reports whether args name a command-line command; otherwise

@@ -60,11 +60,12 @@ func TestMain(m *testing.M) {
 		// CODEXTRAY_TEST_HISTORY_PRAGMA=P: every history connection also
 		// runs PRAGMA P, e.g. max_page_count(1) to have SQLite report a
 		// full disk the way a real one does.
+		var hist []history.Option
 		if p := os.Getenv("CODEXTRAY_TEST_HISTORY_PRAGMA"); p != "" {
-			history.TestPragmas = []string{p}
+			hist = append(hist, history.WithPragmas(p))
 		}
 		os.Exit(Run(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n"), Services: services}))
+			FyneAppTOML: []byte("[Details]\nVersion = \"0.1.0\"\n"), Services: services, History: hist}))
 	}
 	os.Exit(m.Run())
 }

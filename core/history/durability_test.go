@@ -12,14 +12,6 @@ import (
 	"time"
 )
 
-// withPragmas runs every connection opened until the test ends with p too.
-func withPragmas(t *testing.T, p ...string) {
-	t.Helper()
-	old := TestPragmas
-	TestPragmas = p
-	t.Cleanup(func() { TestPragmas = old })
-}
-
 // noBackups fails if anything was set aside beside path.
 func noBackups(t *testing.T, path string) {
 	t.Helper()
@@ -53,9 +45,9 @@ func TestFullDiskLeavesTheHistoryAlone(t *testing.T) {
 	before, err := os.ReadFile(path)
 	must(t, err)
 
-	withPragmas(t, "max_page_count(1)") // no room for one more page
-	for i := 0; i < 2; i++ {            // twice, as two commands in the same second would
-		s, err := Open(ctx, path)
+	noRoom := WithPragmas("max_page_count(1)") // no room for one more page
+	for i := 0; i < 2; i++ {                   // twice, as two commands in the same second would
+		s, err := Open(ctx, path, noRoom)
 		if err == nil {
 			s.Close()
 			t.Fatal("opened with no room to update the schema")
@@ -70,7 +62,6 @@ func TestFullDiskLeavesTheHistoryAlone(t *testing.T) {
 	}
 
 	// Space freed: the update runs and the conversation is there.
-	TestPragmas = nil
 	s, err := Open(ctx, path)
 	must(t, err)
 	_, msgs, err := s.Conversation(ctx, 1)
@@ -83,8 +74,7 @@ func TestFullDiskLeavesTheHistoryAlone(t *testing.T) {
 	s.Close()
 
 	// The disk fills while saving: the save fails as such, the history stays.
-	withPragmas(t, fmt.Sprintf("max_page_count(%d)", pages+2))
-	s, err = Open(ctx, path)
+	s, err = Open(ctx, path, WithPragmas(fmt.Sprintf("max_page_count(%d)", pages+2)))
 	must(t, err)
 	var full error
 	for i := 0; i < 200 && full == nil; i++ {
@@ -98,7 +88,6 @@ func TestFullDiskLeavesTheHistoryAlone(t *testing.T) {
 	if !errors.Is(full, ErrDiskFull) {
 		t.Fatalf("saving on a full disk: %v", full)
 	}
-	TestPragmas = nil
 	s, err = Open(ctx, path)
 	must(t, err)
 	defer s.Close()

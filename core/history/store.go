@@ -109,7 +109,11 @@ func DefaultPath(dir string) string { return filepath.Join(dir, "history.db") }
 // confirmed by a full integrity check, is set aside under a name no other
 // file has, and a fresh database takes its place; Store.Recovered then says
 // where it went.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, classify("cannot create the history folder "+dir, err)
@@ -120,7 +124,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	err := writable(path)
 	var s *Store
 	if err == nil {
-		if s, err = openWaiting(ctx, path); err == nil {
+		if s, err = openWaiting(ctx, path, o); err == nil {
 			return s, nil
 		}
 	}
@@ -130,7 +134,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	switch {
 	case errors.Is(err, ErrReadOnly):
-		ro, rerr := openReadOnly(ctx, path)
+		ro, rerr := openReadOnly(ctx, path, o)
 		if rerr != nil {
 			return nil, err
 		}
@@ -139,14 +143,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	case !reportedCorrupt(err):
 		return nil, err
 	}
-	if !sqlitefile.ConfirmCorrupt(ctx, dsn(path, modeReadOnly)) {
+	if !sqlitefile.ConfirmCorrupt(ctx, dsn(path, modeReadOnly, o)) {
 		return nil, fmt.Errorf("SQLite reported the history database %s as damaged, but a full integrity check found it sound, so it was left as it is: %w", path, err)
 	}
 	aside, merr := sqlitefile.SetAside(path)
 	if merr != nil {
 		return nil, fmt.Errorf("the history database %s is damaged (%v) and could not be set aside: %w; nothing was changed", path, shortErr(causeOf(err)), merr)
 	}
-	s, err2 := open(ctx, path, modeReadWrite)
+	s, err2 := open(ctx, path, modeReadWrite, o)
 	if err2 != nil {
 		return nil, fmt.Errorf("the damaged history database was set aside as %s, but a new one cannot be started: %w", aside, err2)
 	}
@@ -172,12 +176,21 @@ const (
 	modeImmutable          // a read-only folder without a -wal: read the file as it is
 )
 
-// TestPragmas are run on every connection after the app's own (as
-// "name(value)", like the DSN's _pragma). Tests set it, e.g. to
-// max_page_count, to have SQLite report a full disk the way a real one does.
-var TestPragmas []string
+// Option changes how Open opens the database.
+type Option func(*options)
 
-func dsn(path string, mode openMode) string {
+type options struct {
+	pragmas []string
+}
+
+// WithPragmas runs pragmas ("name(value)", like the DSN's _pragma) on every
+// connection after the store's own. Tests set max_page_count to have SQLite
+// report a full disk the way a real one does.
+func WithPragmas(pragmas ...string) Option {
+	return func(o *options) { o.pragmas = append(o.pragmas, pragmas...) }
+}
+
+func dsn(path string, mode openMode, o options) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
@@ -195,14 +208,14 @@ func dsn(path string, mode openMode) string {
 		q.Set("mode", "ro")
 		q.Set("immutable", "1")
 	}
-	for _, p := range TestPragmas {
+	for _, p := range o.pragmas {
 		q.Add("_pragma", p)
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-func open(ctx context.Context, path string, mode openMode) (*Store, error) {
-	db, err := sql.Open("sqlite", dsn(path, mode))
+func open(ctx context.Context, path string, mode openMode, o options) (*Store, error) {
+	db, err := sql.Open("sqlite", dsn(path, mode, o))
 	if err != nil {
 		return nil, classifyAt(path, "cannot open the history database "+path, err)
 	}
@@ -228,10 +241,10 @@ func open(ctx context.Context, path string, mode openMode) (*Store, error) {
 // BusyTimeout has passed. SQLite waits on a lock by itself (busy_timeout)
 // except where waiting could deadlock, as when a new database is put in
 // WAL mode while another process creates it: it then answers busy at once.
-func openWaiting(ctx context.Context, path string) (*Store, error) {
+func openWaiting(ctx context.Context, path string, o options) (*Store, error) {
 	deadline := time.Now().Add(BusyTimeout)
 	for {
-		s, err := open(ctx, path, modeReadWrite)
+		s, err := open(ctx, path, modeReadWrite, o)
 		if err == nil || !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
 			return s, err
 		}
@@ -250,15 +263,15 @@ const busyRetry = 20 * time.Millisecond
 // holds: with SQLite's mode=ro, or, when even that needs to write (a WAL
 // database's -shm in a read-only folder) and no -wal holds unmerged
 // changes, as an immutable file.
-func openReadOnly(ctx context.Context, path string) (*Store, error) {
-	s, err := open(ctx, path, modeReadOnly)
+func openReadOnly(ctx context.Context, path string, o options) (*Store, error) {
+	s, err := open(ctx, path, modeReadOnly, o)
 	if err == nil {
 		return s, nil
 	}
 	if _, werr := os.Lstat(path + "-wal"); !errors.Is(werr, os.ErrNotExist) {
 		return nil, err
 	}
-	return open(ctx, path, modeImmutable)
+	return open(ctx, path, modeImmutable, o)
 }
 
 // writable opens path for writing, creating nothing: an error of kind

@@ -23,9 +23,7 @@ func TestChatHistoryThatCannotSaveShowsOneNotice(t *testing.T) {
 	// page, which the full disk has not got.
 	seedConversation(t, h, "seed", strings.Repeat("x", 3950))
 	h.Close()
-	history.TestPragmas = []string{"max_page_count(1)"}
-	t.Cleanup(func() { history.TestPragmas = nil })
-	if h, err = chat.OpenHistory(context.Background(), path); err != nil {
+	if h, err = chat.OpenHistory(context.Background(), path, history.WithPragmas("max_page_count(1)")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
