@@ -2,7 +2,7 @@ package appserver_test
 
 // These tests run the real Codex CLI's app-server against local fakes of
 // auth.openai.com and chatgpt.com, reached through a CONNECT proxy that
-// terminates TLS with a throwaway CA (codex-today.md §1, §5).
+// terminates TLS with a throwaway CA (docs/codex-today.md §1, §5).
 
 import (
 	"bytes"

@@ -1,5 +1,5 @@
 // Package appserver talks to `codex app-server`, Codex's own JSON-RPC API
-// over stdio (codex-today.md §5), so that Codex itself signs in, signs out
+// over stdio (docs/codex-today.md §5), so that Codex itself signs in, signs out
 // and refreshes, storing the tokens in whatever store its config chose.
 //
 // A Client owns one app-server process. It lives only as long as the call

@@ -19,7 +19,7 @@ const (
 	Browser Flow = "chatgpt"
 )
 
-// CodeLifetime is how long a device code can be entered (codex-today.md §5).
+// CodeLifetime is how long a device code can be entered (docs/codex-today.md §5).
 const CodeLifetime = 15 * time.Minute
 
 // codeLifetime and expiryGrace time a sign-in out (variables for tests):

@@ -100,7 +100,7 @@ func TestStatusFieldsChatGPT(t *testing.T) {
 	if got := st.NextChange(time.Hour); !got.Equal(exp.Add(-time.Hour)) {
 		t.Errorf("next change = %v", got)
 	}
-	// The JSON object has exactly DESIGN.md's fields.
+	// The JSON object has exactly docs/DESIGN.md's fields.
 	var m map[string]any
 	b, _ := json.Marshal(st)
 	_ = json.Unmarshal(b, &m)
@@ -115,7 +115,7 @@ func TestStatusFieldsChatGPT(t *testing.T) {
 }
 
 func TestMaskAPIKey(t *testing.T) {
-	// The pairs real-codex.md saw `codex login status` print.
+	// The pairs docs/real-codex.md saw `codex login status` print.
 	for key, want := range map[string]string{
 		"sk-test-123":          "***",
 		"sk-test-nontmp-12345": "sk-test-***12345",

@@ -89,7 +89,7 @@ func TestLoadStores(t *testing.T) {
 }
 
 func TestKeyringUserMatchesCodex(t *testing.T) {
-	// real-codex.md: root's default ~/.codex hashes to cli|b30327ab8049b1db.
+	// docs/real-codex.md: root's default ~/.codex hashes to cli|b30327ab8049b1db.
 	if got := KeyringUser("/root/.codex"); got != "cli|b30327ab8049b1db" && isRealDir("/root/.codex") == "/root/.codex" {
 		t.Errorf("KeyringUser(/root/.codex) = %s", got)
 	}

@@ -400,7 +400,7 @@ func TestRefreshAdoption(t *testing.T) {
 	})
 }
 
-// TestRefreshFailureClassification follows codex-protocol.md §3.3: the
+// TestRefreshFailureClassification follows docs/codex-protocol.md §3.3: the
 // permanent failures need a new sign-in, with Codex's own sentences, and
 // are not retried; the others are retried and leave the login alone.
 func TestRefreshFailureClassification(t *testing.T) {

@@ -251,7 +251,7 @@ func newBackend(env Env) (*provider.Client, error) {
 }
 
 // backendExitCode maps an error of the backend to the exit codes of
-// DESIGN.md: 3 login needed, 4 usage limit, else 1.
+// docs/DESIGN.md: 3 login needed, 4 usage limit, else 1.
 func backendExitCode(err error) int {
 	switch {
 	case errors.Is(err, auth.ErrLoginNeeded):

@@ -1,5 +1,5 @@
 // Package cli implements codextray's command-line commands. It owns argument
-// parsing and exit codes (DESIGN.md) and uses only core packages, so every
+// parsing and exit codes (docs/DESIGN.md) and uses only core packages, so every
 // command works without a display.
 package cli
 
@@ -20,7 +20,7 @@ import (
 	"github.com/codextray/codextray/core/login"
 )
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes, as docs/DESIGN.md fixes them.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1

@@ -1,7 +1,7 @@
 package cli
 
 // End-to-end tests of the real `codextray status` process against the real
-// Codex CLI (real-codex.md): Codex logs in, logs out and refreshes, and
+// Codex CLI (docs/real-codex.md): Codex logs in, logs out and refreshes, and
 // codextray must see every change, as Codex itself reports it, within 0.5 s,
 // without ever printing a token.
 
@@ -28,7 +28,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// statusLatencyLimit is DESIGN.md's bound from a change on disk to the
+// statusLatencyLimit is docs/DESIGN.md's bound from a change on disk to the
 // status --watch line that reports it.
 const statusLatencyLimit = 500 * time.Millisecond
 
@@ -382,7 +382,7 @@ func (r *replacements) lastBefore(t time.Time) time.Time {
 }
 
 // appServer is a running `codex app-server` driven over stdio JSON lines
-// (real-codex.md appendix C).
+// (docs/real-codex.md appendix C).
 type appServer struct {
 	t       *testing.T
 	cmd     *exec.Cmd

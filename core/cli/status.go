@@ -59,7 +59,7 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 			}
 		}
 		// A warning, on stderr: the JSON object and its message stay
-		// as DESIGN.md defines them.
+		// as docs/DESIGN.md defines them.
 		if perm, open := auth.OpenToOthers(svc.Loader.AuthPath()); open && st.Source == string(auth.SourceFile) {
 			if !warned {
 				fmt.Fprintf(env.Stderr, "codextray: warning: %s can be read by other users (mode %04o); keep it private with: chmod 600 %s\n",

@@ -308,7 +308,7 @@ func isUnknownModel(status int, code, lower string) bool {
 		strings.Contains(lower, "unknown") || strings.Contains(lower, "invalid model"))
 }
 
-// classifyFailed turns a response.failed into an *Error (codex-protocol.md §5.5).
+// classifyFailed turns a response.failed into an *Error (docs/codex-protocol.md §5.5).
 func classifyFailed(f Failed, model string) *Error {
 	code := f.Code
 	if code == "" {

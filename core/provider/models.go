@@ -34,7 +34,7 @@ type Model struct {
 	InputModalities       []string         `json:"input_modalities,omitempty"`
 
 	// The fields that decide the request's dialect, as Codex 0.171 reads
-	// them (codex-today.md §2–3).
+	// them (docs/codex-today.md §2–3).
 	UseResponsesLite           bool  `json:"use_responses_lite,omitempty"`
 	SupportsReasoningSummaries *bool `json:"supports_reasoning_summaries,omitempty"` // nil: not said, taken as true
 	// SupportsReasoningSummaryParameter decides whether reasoning.summary
@@ -403,7 +403,7 @@ func (c *Client) noteModelsETag(etag string) {
 // getOnce is get for GET /codex/models. In ChatGPT mode a 401 from it alone
 // does not mean the login is dead: /codex/models can answer 401
 // token_expired on fresh logins while /codex/responses works
-// (codex-today.md §3), so it neither refreshes the token nor reports a
+// (docs/codex-today.md §3), so it neither refreshes the token nor reports a
 // login problem; the model list is just unavailable this time.
 func (c *Client) getOnce(ctx context.Context, u string, header http.Header, chatgpt bool) (*http.Response, error) {
 	if !chatgpt {

@@ -26,7 +26,7 @@ import (
 	"github.com/codextray/codextray/core/webclient"
 )
 
-// Defaults, as Codex uses them (codex-protocol.md §4–7).
+// Defaults, as Codex uses them (docs/codex-protocol.md §4–7).
 const (
 	DefaultChatGPTBaseURL = "https://chatgpt.com/backend-api"
 	DefaultOpenAIBaseURL  = "https://api.openai.com/v1"
@@ -68,7 +68,7 @@ const (
 		"Answer clearly and concisely; use Markdown for code and lists."
 )
 
-// Environment variables that override the base URLs (DESIGN.md).
+// Environment variables that override the base URLs (docs/DESIGN.md).
 const (
 	EnvChatGPTBaseURL = "CODEXTRAY_CHATGPT_BASE_URL"
 	EnvOpenAIBaseURL  = "CODEXTRAY_OPENAI_BASE_URL"
@@ -181,7 +181,7 @@ func New(opts Options) *Client {
 	return &Client{opts: opts, http: hc}
 }
 
-// ResolveBaseURLs picks the base URLs as DESIGN.md says: the environment,
+// ResolveBaseURLs picks the base URLs as docs/DESIGN.md says: the environment,
 // then config.toml, then the defaults.
 func ResolveBaseURLs(cfg auth.Config) (chatgpt, openai string) {
 	pick := func(env, conf, def string) string {

@@ -142,7 +142,7 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-// wham/usage response (codex-protocol.md §6.2).
+// wham/usage response (docs/codex-protocol.md §6.2).
 type usageWindow struct {
 	UsedPercent        float64 `json:"used_percent"`
 	LimitWindowSeconds int64   `json:"limit_window_seconds"`

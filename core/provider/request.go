@@ -144,7 +144,7 @@ func NewConversationID() string {
 }
 
 // requestBody is the JSON body of POST /responses. In ChatGPT mode it has
-// the shape Codex 0.171 sends (codex-today.md §2): no top-level
+// the shape Codex 0.171 sends (docs/codex-today.md §2): no top-level
 // instructions (the prompt is a developer message), and for a
 // Responses-Lite model no tools key, parallel_tool_calls false and
 // reasoning.context "all_turns". It never has max_output_tokens,

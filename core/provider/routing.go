@@ -19,7 +19,7 @@ import (
 	"github.com/codextray/codextray/core/userfile"
 )
 
-// Workspace routing (codex-today.md §3): before the first request of a
+// Workspace routing (docs/codex-today.md §3): before the first request of a
 // login, Codex asks {base}/wham/accounts/check which backend serves the
 // account. Residency and government workspaces live on other origins
 // (e.g. https://gov.chatgpt.com); sending their turns to chatgpt.com would

@@ -35,7 +35,7 @@ const (
 )
 
 // OpenAI is a fake of the parts of auth.openai.com and chatgpt.com that a
-// sign-in through `codex app-server` uses (codex-today.md §5): the device
+// sign-in through `codex app-server` uses (docs/codex-today.md §5): the device
 // code start and its polling, the authorization-code exchange, refreshes,
 // and the workspace routing discovery. Serve it behind a Proxy.
 type OpenAI struct {

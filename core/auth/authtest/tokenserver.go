@@ -17,7 +17,7 @@ import (
 const ClientID = "app_EMoamEEZ73f0CkXaXp7hrann"
 
 // Failure makes the token server answer every refresh with an error
-// (codex-protocol.md §3.3) instead of new tokens. A failed request spends
+// (docs/codex-protocol.md §3.3) instead of new tokens. A failed request spends
 // no token.
 type Failure int
 
@@ -71,7 +71,7 @@ func (c TokenCounts) String() string {
 // that enforces single use: each successful refresh rotates the refresh
 // token, and a refresh token redeemed twice gets 401 refresh_token_reused,
 // as OpenAI answers. It also stubs the ChatGPT and OpenAI backends so that
-// the real Codex fails fast (real-codex.md appendix B): point
+// the real Codex fails fast (docs/real-codex.md appendix B): point
 // chatgpt_base_url at URL+"/backend-api/" and openai_base_url at URL+"/v1".
 type TokenServer struct {
 	*httptest.Server

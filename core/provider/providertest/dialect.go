@@ -51,7 +51,7 @@ func zstdDecode(b []byte) ([]byte, error) { return zstdDecoder.DecodeAll(b, nil)
 // checkDialect checks a ChatGPT /codex/responses request against the
 // dialect the served catalog gives its model, the way the real backend
 // rejects a Responses-Lite request that lacks a Lite property with a 400
-// (codex-today.md §2). The full dialect and a model the catalog does not
+// (docs/codex-today.md §2). The full dialect and a model the catalog does not
 // list have no dialect rules beyond CheckResponsesRequest's.
 func (s *Server) checkDialect(h http.Header, body []byte) []string {
 	var b map[string]any

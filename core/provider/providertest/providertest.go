@@ -1,6 +1,6 @@
 // Package providertest is a fake ChatGPT backend and OpenAI API for tests
 // and benchmarks: an httptest server on 127.0.0.1 that checks every request
-// the way the real backend would (codex-protocol.md §4) and replays queued
+// the way the real backend would (docs/codex-protocol.md §4) and replays queued
 // answers, built from the helpers here or from the Codex fixtures in the
 // repository's testdata/codex/.
 package providertest
@@ -263,7 +263,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	chatgpt := strings.HasPrefix(r.URL.Path, "/backend-api/")
 	if r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		// The Responses WebSocket: 426 makes Codex fall back to HTTP + SSE
-		// at once (codex-today.md §1).
+		// at once (docs/codex-today.md §1).
 		writeJSON(w, http.StatusUpgradeRequired, []byte(`{"detail":"fake backend: no WebSocket; use HTTP"}`))
 		return
 	}
@@ -481,7 +481,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 // checkChatGPTHeaders checks the headers of a ChatGPT backend request. The
 // originator and version headers are checked on /codex/ requests only: the
 // real Codex 0.171 sends neither on /wham/accounts/check and no version on
-// /wham/usage (codex-today.md §2).
+// /wham/usage (docs/codex-today.md §2).
 func checkChatGPTHeaders(path string, h http.Header, account string) []string {
 	var p []string
 	if account != "" && h.Get("ChatGPT-Account-ID") != account {
@@ -505,7 +505,7 @@ func checkChatGPTHeaders(path string, h http.Header, account string) []string {
 var dataURL = regexp.MustCompile(`^data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/]*={0,2})$`)
 
 // CheckResponsesRequest lists what is wrong with a POST /responses request
-// by the rules of codex-protocol.md §4.2–4.4; chatgpt adds the headers only
+// by the rules of docs/codex-protocol.md §4.2–4.4; chatgpt adds the headers only
 // the ChatGPT backend wants.
 func CheckResponsesRequest(h http.Header, body []byte, chatgpt bool) []string {
 	var p []string

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// ResetCredit is a reset credit the fake grants (codex-today.md §4).
+// ResetCredit is a reset credit the fake grants (docs/codex-today.md §4).
 type ResetCredit struct {
 	ID        string
 	Status    string    // available (default), redeeming or redeemed
