@@ -127,6 +127,20 @@ func newFlags(name string, env Env) *flag.FlagSet {
 	return fs
 }
 
+// parseNoArgs parses the flags of a command that takes no arguments: false,
+// after saying why, for a bad flag (the flag package says it) or an
+// argument.
+func parseNoArgs(fs *flag.FlagSet, args []string, env Env) bool {
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return false
+	}
+	return true
+}
+
 // Version is the app's version from FyneApp.toml and the commit it was
 // built from.
 type Version struct {

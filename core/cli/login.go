@@ -18,7 +18,7 @@ func runLogin(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("login", env)
 	device := fs.Bool("device", false, "sign in with a code entered on any device (the default)")
 	browser := fs.Bool("browser", false, "sign in with a browser on this machine")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if !parseNoArgs(fs, args, env) {
 		return ExitUsage
 	}
 	if *device && *browser {
@@ -29,9 +29,8 @@ func runLogin(ctx context.Context, args []string, env Env) int {
 	if *browser {
 		flow = appserver.Browser
 	}
-	svc, err := newServices(env)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "codextray:", err)
+	svc := services(env)
+	if svc == nil {
 		return ExitFailure
 	}
 	s, err := svc.SignIn(ctx, flow)

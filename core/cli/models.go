@@ -20,11 +20,7 @@ type modelsJSON struct {
 func runModels(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("models", env)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "codextray models: unexpected argument %q\n", fs.Arg(0))
+	if !parseNoArgs(fs, args, env) {
 		return ExitUsage
 	}
 	client, err := newBackend(env)

@@ -17,13 +17,11 @@ import (
 // earlier run could not write (killed, or the write failed); 3 when only
 // a new sign-in can help.
 func runRefresh(ctx context.Context, args []string, env Env) int {
-	fs := newFlags("refresh", env)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if !parseNoArgs(newFlags("refresh", env), args, env) {
 		return ExitUsage
 	}
-	svc, err := newServices(env)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "codextray:", err)
+	svc := services(env)
+	if svc == nil {
 		return ExitFailure
 	}
 	out, err := svc.RefreshNow(ctx)
@@ -61,13 +59,11 @@ func refreshSentence(out login.RefreshOutcome) string {
 // runRestore writes the login kept in the keychain mirror back to
 // auth.json, when auth.json is gone or unreadable.
 func runRestore(ctx context.Context, args []string, env Env) int {
-	fs := newFlags("restore", env)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if !parseNoArgs(newFlags("restore", env), args, env) {
 		return ExitUsage
 	}
-	svc, err := newServices(env)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "codextray:", err)
+	svc := services(env)
+	if svc == nil {
 		return ExitFailure
 	}
 	st, err := svc.Restore(ctx)

@@ -21,16 +21,11 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	asJSON := fs.Bool("json", false, "print one JSON object (with --watch, one per line)")
 	watch := fs.Bool("watch", false, "keep running and print the status again at every change of the login")
 	reminder := fs.Duration("reminder", auth.DefaultReminder, "how long before expiry the login counts as expiring")
-	if err := fs.Parse(args); err != nil {
+	if !parseNoArgs(fs, args, env) {
 		return ExitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "codextray status: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
-	}
-	svc, err := newServices(env)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "codextray:", err)
+	svc := services(env)
+	if svc == nil {
 		return ExitFailure
 	}
 	set := login.SettingsFromPreferences()

@@ -45,11 +45,7 @@ func runUsage(ctx context.Context, args []string, env Env) int {
 	check := fs.String("check", "", "exit 4 when any window is at or above this percent")
 	hist := fs.Bool("history", false, "print the stored samples instead of asking the backend")
 	since := fs.String("since", "7d", "with --history: how far back (e.g. 90m, 36h, 7d)")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "codextray usage: unexpected argument %q\n", fs.Arg(0))
+	if !parseNoArgs(fs, args, env) {
 		return ExitUsage
 	}
 	if *hist {
@@ -158,7 +154,9 @@ func openUsageStore(ctx context.Context, env Env) (*usage.Store, error) {
 // pct, naming each.
 func checkWindows(env Env, ws []windowJSON, pct float64, asJSON bool, out usageJSON) int {
 	var over []string
+	highest := 0.0
 	for _, w := range ws {
+		highest = max(highest, w.UsedPercent)
 		if w.UsedPercent >= pct {
 			over = append(over, w.Label+": "+textfmt.PercentExact(w.UsedPercent)+" used")
 		}
@@ -168,20 +166,12 @@ func checkWindows(env Env, ws []windowJSON, pct float64, asJSON bool, out usageJ
 	} else if len(over) > 0 {
 		fmt.Fprintf(env.Stdout, "At or above %s: %s\n", textfmt.PercentExact(pct), strings.Join(over, "; "))
 	} else {
-		fmt.Fprintf(env.Stdout, "Every window is below %s (highest %s).\n", textfmt.PercentExact(pct), textfmt.PercentExact(maxOf(ws)))
+		fmt.Fprintf(env.Stdout, "Every window is below %s (highest %s).\n", textfmt.PercentExact(pct), textfmt.PercentExact(highest))
 	}
 	if len(over) > 0 {
 		return ExitUsageLimit
 	}
 	return ExitOK
-}
-
-func maxOf(ws []windowJSON) float64 {
-	m := 0.0
-	for _, w := range ws {
-		m = max(m, w.UsedPercent)
-	}
-	return m
 }
 
 func writeUsageText(w io.Writer, u usageJSON, now time.Time) {
@@ -316,11 +306,7 @@ func runRedeem(ctx context.Context, args []string, env Env) int {
 	credit := fs.String("credit", "", "the reset credit to redeem (default: the one expiring first)")
 	yes := fs.Bool("yes", false, "redeem without asking (required)")
 	asJSON := fs.Bool("json", false, "print the answer as one JSON object")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "codextray usage redeem: unexpected argument %q\n", fs.Arg(0))
+	if !parseNoArgs(fs, args, env) {
 		return ExitUsage
 	}
 	client, err := newBackend(env)

@@ -149,7 +149,13 @@ func drain(res *http.Response) {
 
 // get is an authenticated GET that returns a 2xx or 304 answer.
 func (c *Client) get(ctx context.Context, url string, header http.Header) (*http.Response, error) {
-	return c.do(ctx, func(ctx context.Context, cr Credentials) (*http.Request, error) {
+	return c.do(ctx, c.getRequest(url, header), "")
+}
+
+// getRequest builds an authenticated GET of url asking for JSON, with
+// header and the client's common headers.
+func (c *Client) getRequest(url string, header http.Header) func(context.Context, Credentials) (*http.Request, error) {
+	return func(ctx context.Context, cr Credentials) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return nil, err
@@ -160,7 +166,7 @@ func (c *Client) get(ctx context.Context, url string, header http.Header) (*http
 		c.setCommonHeaders(req.Header, cr)
 		req.Header.Set("Accept", "application/json")
 		return req, nil
-	}, "")
+	}
 }
 
 // MaxAutoRetryAfter is the longest Retry-After a request waits out by

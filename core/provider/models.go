@@ -409,18 +409,7 @@ func (c *Client) getOnce(ctx context.Context, u string, header http.Header, chat
 	if !chatgpt {
 		return c.get(ctx, u, header)
 	}
-	res, err := c.doAuth(ctx, func(ctx context.Context, cr Credentials) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range header {
-			req.Header[k] = v
-		}
-		c.setCommonHeaders(req.Header, cr)
-		req.Header.Set("Accept", "application/json")
-		return req, nil
-	}, "", false)
+	res, err := c.doAuth(ctx, c.getRequest(u, header), "", false)
 	var e *Error
 	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
 		return nil, &Error{Kind: KindModelsUnauthorized, Code: e.Code, Status: e.Status, RequestID: e.RequestID, Retryable: true,

@@ -145,7 +145,12 @@ func StartProxy(t testing.TB, ca *CA, handler http.Handler, hosts ...string) *Pr
 	for _, h := range hosts {
 		p.Hosts[h] = true
 	}
-	p.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	p.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(c net.Conn, s http.ConnState) {
+			if s == http.StateClosed || s == http.StateHijacked {
+				p.track(c, false)
+			}
+		}}
 	inner := &chanListener{conns: p.conns, addr: ln.Addr(), done: make(chan struct{})}
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); _ = p.srv.Serve(inner) }()
@@ -293,10 +298,20 @@ func (p *Proxy) serveConn(c net.Conn) {
 		return
 	}
 	_ = tc.SetDeadline(time.Time{})
+	// Handed over as the *tls.Conn itself, so that the inner server sets
+	// r.TLS (a fake that builds its origin from it answers https); the
+	// server's ConnState stops tracking it when it closes.
+	handedOver = true
+	p.track(c, false)
+	if !p.track(tc, true) {
+		_ = tc.Close()
+		return
+	}
 	select {
-	case p.conns <- &trackedConn{Conn: tc, done: func() { p.track(c, false) }}:
-		handedOver = true
+	case p.conns <- tc:
 	case <-time.After(5 * time.Second):
+		p.track(tc, false)
+		_ = tc.Close()
 	}
 }
 
@@ -307,17 +322,6 @@ type bufferedConn struct {
 }
 
 func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-type trackedConn struct {
-	net.Conn
-	once sync.Once
-	done func()
-}
-
-func (t *trackedConn) Close() error {
-	t.once.Do(t.done)
-	return t.Conn.Close()
-}
 
 // chanListener is a net.Listener fed by the proxy with decrypted
 // connections.
