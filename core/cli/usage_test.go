@@ -208,3 +208,17 @@ func TestUsageRedeemCommand(t *testing.T) {
 		}
 	}
 }
+
+// Every command that takes no arguments refuses one with exit 2 and says
+// which, as the flag package does for a bad flag.
+func TestCommandsSayWhichArgumentIsUnexpected(t *testing.T) {
+	_, env, _ := backendEnv(t, chatgptLogin())
+	for _, cmd := range [][]string{{"status"}, {"refresh"}, {"restore"}, {"login"}, {"models"}, {"usage"}, {"usage", "redeem"}} {
+		args := append(append([]string{}, cmd...), "extra")
+		out, errOut, code := runCodextray(t, env, args...)
+		want := "codextray " + strings.Join(cmd, " ") + `: unexpected argument "extra"`
+		if code != ExitUsage || out != "" || strings.TrimSpace(errOut) != want {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", strings.Join(args, " "), code, out, errOut, want)
+		}
+	}
+}
