@@ -147,7 +147,7 @@ func TestInteropRequestsMatchCodex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	front := codexfake.StartProxy(t, ca, srv)
+	front := codexfake.StartProxy(t, ca, srv, "*")
 
 	img := filepath.Join(t.TempDir(), "red.png")
 	if err := os.WriteFile(img, tinyPNG(), 0o600); err != nil {

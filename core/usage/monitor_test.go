@@ -48,6 +48,18 @@ func nextSnap(t *testing.T, c <-chan Snapshot) Snapshot {
 	return Snapshot{}
 }
 
+// advance moves the clock d on once the monitor's poller waits on it
+// again: a move before its next wait would fire nothing.
+func advance(t *testing.T, clock *fakeClock, d time.Duration) {
+	t.Helper()
+	select {
+	case <-clock.waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the monitor never waited for its next poll")
+	}
+	clock.move(d, false)
+}
+
 func TestMonitorPublishesRecordsAndNotifiesOnce(t *testing.T) {
 	srv := pt.New(t, testToken)
 	now := time.Now()
@@ -75,7 +87,7 @@ func TestMonitorPublishesRecordsAndNotifiesOnce(t *testing.T) {
 		t.Fatal(got)
 	}
 	// Above 80 %: the next poll comes a minute later, not five.
-	clock.move(time.Minute, false)
+	advance(t, clock, time.Minute)
 	s = nextSnap(t, snaps)
 	if len(s.History["codex/5h"]) != 2 {
 		t.Fatalf("history %+v", s.History)
@@ -87,7 +99,7 @@ func TestMonitorPublishesRecordsAndNotifiesOnce(t *testing.T) {
 	}
 	// The backend fails: the snapshot keeps the windows and says why.
 	srv.SetUsage([]byte(`not json`), nil)
-	clock.move(time.Minute, false)
+	advance(t, clock, time.Minute)
 	s = nextSnap(t, snaps)
 	if s.Err == "" || len(s.Windows) != 2 {
 		t.Fatalf("%+v", s)

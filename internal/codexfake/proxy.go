@@ -115,11 +115,11 @@ func (ca *CA) Leaf(host string) (*tls.Certificate, error) {
 // Proxy is an HTTP proxy on 127.0.0.1 that answers CONNECT to an
 // intercepted host by terminating TLS itself and serving the requests
 // inside with Handler (r.Host is the host Codex asked for). A CONNECT to
-// any other host gets 403; a proxy started with no hosts intercepts all.
+// any other host gets 403; the host "*" intercepts every host.
 type Proxy struct {
 	CA      *CA
 	Handler http.Handler
-	Hosts   map[string]bool // intercepted host names (without port); empty: all
+	Hosts   map[string]bool // intercepted host names (without port); "*": all
 	URL     string          // http://127.0.0.1:PORT, for HTTPS_PROXY
 
 	ln     net.Listener
@@ -132,7 +132,7 @@ type Proxy struct {
 	wg     sync.WaitGroup
 }
 
-// StartProxy starts a proxy intercepting hosts; it stops when the test
+// StartProxy starts a proxy intercepting hosts ("*": all); it stops when the test
 // ends.
 func StartProxy(t testing.TB, ca *CA, handler http.Handler, hosts ...string) *Proxy {
 	t.Helper()
@@ -270,7 +270,7 @@ func (p *Proxy) serveConn(c net.Conn) {
 	p.mu.Lock()
 	p.seen[host]++
 	p.mu.Unlock()
-	if len(p.Hosts) > 0 && !p.Hosts[host] {
+	if !p.Hosts[host] && !p.Hosts["*"] {
 		fmt.Fprintf(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 		return
 	}
