@@ -1,8 +1,8 @@
 // Package usageview shows the usage windows, their pace and history, and
 // the reset credits: the tray menu's lines, the status window's panel
-// (a chart per window, the credits, the two-step redeem), the chat's meter
-// text and offer to redeem, and the Settings section for thresholds and
-// mutes. It draws a core/usage Snapshot and calls back for every action;
+// (a chart per window, the credits, the two-step redeem), the chat's offer
+// to redeem, and the Settings section for thresholds and mutes. Every line
+// is written with core/textfmt, as the chat's meters are. It draws a core/usage Snapshot and calls back for every action;
 // it does no I/O of its own, so it sits in whichever window hosts it.
 package usageview
 
