@@ -266,10 +266,11 @@ func (n menuNode) String() string {
 	return b.String()
 }
 
-// getLayout reads the tray menu as a user would see it: whole. The tray
-// rebuilds its menu item by item (systray has no atomic replace), so a read
-// during a rebuild sees a menu cut short; it is read again until the last
-// item is "Quit", for at most trayTestWithin.
+// getLayout reads the tray menu. A rebuild for a new shape (signed in or
+// out) removes the old items in no set order and adds the new ones one by
+// one, so a read during one can see part of a menu: read again until the
+// last item is "Quit", for at most trayTestWithin, and wait for whole
+// conditions (all the items a check needs in one read).
 func getLayout(t *testing.T, menu dbus.BusObject) menuNode {
 	t.Helper()
 	deadline := time.Now().Add(trayTestWithin)
@@ -282,7 +283,6 @@ func getLayout(t *testing.T, menu dbus.BusObject) menuNode {
 	}
 }
 
-// readLayout reads the menu once; ok is false when the app did not answer.
 func readLayout(t *testing.T, menu dbus.BusObject) (n menuNode, ok bool) {
 	t.Helper()
 	var revision uint32

@@ -93,13 +93,21 @@ func trayMenu(v view.State, a menuActions) *fyne.Menu {
 
 // menuKey describes what a menu shows, to skip re-sending an unchanged menu
 // to the tray host on every clock tick.
-func menuKey(m *fyne.Menu) string {
+func menuKey(m *fyne.Menu) string { return menuText(m, true) }
+
+// menuShape describes a menu without its words and enabled states: two
+// menus of one shape differ only in what systray can change in place.
+func menuShape(m *fyne.Menu) string { return menuText(m, false) }
+
+func menuText(m *fyne.Menu, words bool) string {
 	var b []byte
 	var walk func(*fyne.Menu)
 	walk = func(m *fyne.Menu) {
 		for _, it := range m.Items {
-			b = append(b, it.Label...)
-			if it.Disabled {
+			if words {
+				b = append(b, it.Label...)
+			}
+			if it.Disabled && words {
 				b = append(b, "\x01d"...)
 			}
 			if it.Checked {

@@ -59,11 +59,18 @@ func TestTrayOverDBus(t *testing.T) {
 	})
 	validIcon := iconPixmap(t, item)
 
-	// Codex's login nears expiry: the menu follows within a second.
+	// Codex's login nears expiry: the menu follows within a second, the
+	// token line changed in place (the same item: a menu of the same shape
+	// is never taken apart, so it is whole whenever it is read).
+	tokenID := getLayout(t, menuObj).findPrefix("Token valid · expires in 9 d").id
 	e.writeLogin(t, 3*time.Hour)
 	followed(t, "the expiring token line", func() bool {
 		return getLayout(t, menuObj).findPrefix("Token expires in 2 h") != nil
 	})
+	if l := getLayout(t, menuObj); l.findPrefix("Token expires in 2 h").id != tokenID {
+		t.Errorf("the token line was made anew (item %d, was %d): the menu was rebuilt for a change of words: %s",
+			l.findPrefix("Token expires in 2 h").id, tokenID, l)
+	}
 	waitFor(t, "the icon to change with the state", func() bool {
 		return !bytes.Equal(iconPixmap(t, item), validIcon)
 	})

@@ -151,6 +151,27 @@ func TestMenuKeyIgnoresNothingVisible(t *testing.T) {
 	}
 }
 
+// The menu keeps its shape while only words and enabled states change
+// (it is then updated in place), and takes a new one when items come or go.
+func TestMenuShapeFollowsItemsNotWords(t *testing.T) {
+	test.NewTempApp(t)
+	v := viewtest.StateFor(viewtest.StatusFor(auth.StateValid))
+	shape := menuShape(trayMenu(v, menuActions{}))
+	v.Now = viewtest.Now.Add(2 * time.Hour) // the countdown
+	v.Usage.Windows[0].UsedPercent = 97     // a usage line
+	if menuShape(trayMenu(v, menuActions{})) != shape {
+		t.Error("the shape changed with the words")
+	}
+	signedOut := viewtest.StateFor(viewtest.StatusFor(auth.StateLoggedOut))
+	if menuShape(trayMenu(signedOut, menuActions{})) == shape {
+		t.Error("signed in and signed out have one shape")
+	}
+	v.Busy = "Refreshing the token…"
+	if menuShape(trayMenu(v, menuActions{})) == shape {
+		t.Error("a busy line more has the same shape")
+	}
+}
+
 func findItem(m *fyne.Menu, label string) *fyne.MenuItem {
 	for _, it := range m.Items {
 		if it.Label == label {
