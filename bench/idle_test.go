@@ -30,7 +30,10 @@ const idleSettle = 5 * time.Second
 // opened; then the same after the chat window was opened from the tray
 // (Activate, a left click) and closed (WM_DELETE_WINDOW, the title bar's
 // close button). Every figure counts the app and the processes it started
-// (its window host). The floors it is compared with are cmd/baretray: a bare
+// (its window host). RSS counts the program's code pages too (file-backed,
+// shared, dropped by the kernel under pressure), which grow with every
+// code path a process runs; the -anon-MB figures are its private memory
+// alone (RssAnon). The floors it is compared with are cmd/baretray: a bare
 // Fyne tray (what any Fyne tray app costs) and a bare fyne.io/systray item
 // (no Fyne driver, no OpenGL context).
 func BenchmarkIdle(b *testing.B) {
@@ -48,6 +51,7 @@ func BenchmarkIdle(b *testing.B) {
 			waitUntil(b, 60*time.Second, "the chat window", func() bool { win = findChatWindow(); return win != 0 })
 			b.ReportMetric(float64(time.Since(opened).Milliseconds()), "chat-open-ms")
 			b.ReportMetric(a.memKB(b, "VmHWM")/1024, "chat-open-peak-rss-MB")
+			b.ReportMetric(a.memKB(b, "RssAnon")/1024, "chat-open-anon-MB")
 			closeWindow(b, win)
 			closed := time.Now()
 			waitUntil(b, 30*time.Second, "the chat window to close", func() bool { return !windowMapped(win) })
@@ -106,6 +110,7 @@ func (s *traySession) idlePhase(b *testing.B, a *app, name string) {
 	b.ReportMetric((a.cpu(b)-cpu0).Seconds()*float64(time.Minute)/float64(window), name+"-cpu-s/min")
 	b.ReportMetric(a.memKB(b, "VmHWM")/1024, name+"-peak-rss-MB")
 	b.ReportMetric(a.memKB(b, "VmRSS")/1024, name+"-rss-MB")
+	b.ReportMetric(a.memKB(b, "RssAnon")/1024, name+"-anon-MB")
 }
 
 func goCmd() string {
