@@ -211,12 +211,14 @@ func TestUsageInTrayOverDBus(t *testing.T) {
 	waitFor(t, "the redeem at the backend", func() bool { return srv.CreditsSpent() == 1 })
 	done := filepath.Join(artifactDir(t), "status-usage-redeemed.png")
 	var last []byte
+	// Drawn: the first window's line ("5 h: 85 % used · …", near the top)
+	// reads otherwise than before the redeem, and the window is still.
 	waitFor(t, "the answer and the new usage drawn", func() bool {
 		if len(srv.RequestsTo("/wham/usage")) <= int(usageReads.Load()) || exec.Command("import", "-window", wid, done).Run() != nil {
 			return false
 		}
 		b, _ := os.ReadFile(done)
-		stable := bytes.Equal(b, last) && redBox(t, done).Dx() == 0
+		stable := bytes.Equal(b, last) && redBox(t, done).Dx() == 0 && bandDiffers(t, shot, done, 50, 90)
 		last = b
 		return stable
 	})
@@ -250,6 +252,35 @@ func TestUsageInTrayOverDBus(t *testing.T) {
 
 // redBox is the bounding box of the strongly red pixels of a screenshot:
 // the danger-colored "Redeem now" button.
+// bandDiffers is whether the rows y0 to y1 of two screenshots differ.
+func bandDiffers(t *testing.T, a, b string, y0, y1 int) bool {
+	t.Helper()
+	decode := func(path string) image.Image {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			return nil // caught while being written
+		}
+		return img
+	}
+	ia, ib := decode(a), decode(b)
+	if ia == nil || ib == nil {
+		return false
+	}
+	for y := y0; y < y1; y++ {
+		for x := ia.Bounds().Min.X; x < min(ia.Bounds().Max.X, ib.Bounds().Max.X); x++ {
+			if ia.At(x, y) != ib.At(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func redBox(t *testing.T, path string) image.Rectangle {
 	t.Helper()
 	f, err := os.Open(path)
