@@ -4,7 +4,9 @@
 // no GL context and no event loop ticking at 60 Hz.
 //
 // The tray writes one JSON request per line to the host's stdin; the host
-// answers "done SEQ" on its stdout once it handled a request, and exits
+// answers "done SEQ" on its stdout once it handled a request, writes
+// "event NAME" there when something the tray shows changed in the host
+// (EventUsage: a redeem reset the usage windows), and exits
 // when it has nothing open, or when its stdin ends (the tray quit or died).
 // A request the host did not answer before it exited is sent again to a new
 // host, so a click that races the host's exit is never lost; a host that
@@ -40,6 +42,11 @@ type Notice struct {
 	Body  string `json:"body"`
 }
 
+// EventUsage: the usage changed in the window host (a reset credit was
+// redeemed there); the tray reads it again rather than waiting for its
+// next poll.
+const EventUsage = "usage"
+
 // maxRestarts is how many hosts in a row may exit without answering before
 // the client gives up on the requests they had.
 const maxRestarts = 3
@@ -56,6 +63,10 @@ type Client struct {
 	// failed is told why a request could not be handled (the host would
 	// not start, or kept exiting); it must not block.
 	failed func(error)
+	// OnEvent, when set before the first request, hears the host's events
+	// (EventUsage) from the goroutine reading its answers; it must not
+	// block.
+	OnEvent func(name string)
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -171,6 +182,12 @@ func (c *Client) readAnswers(cmd *exec.Cmd, out io.Reader, done chan<- struct{})
 	defer close(done)
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
+		if name, ok := strings.CutPrefix(sc.Text(), "event "); ok {
+			if c.OnEvent != nil {
+				c.OnEvent(name)
+			}
+			continue
+		}
 		seq, ok := strings.CutPrefix(sc.Text(), "done ")
 		if !ok {
 			continue
@@ -258,11 +275,33 @@ func hostError(err error, stderr *tail.Buffer) error {
 	return errors.New(msg)
 }
 
+// Server is the window host's side of the pipe: it reads the tray's
+// requests and writes the answers and events. Its methods are safe for
+// concurrent use.
+type Server struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+// NewServer returns a server writing to out (the host's stdout).
+func NewServer(out io.Writer) *Server { return &Server{out: out} }
+
+// Event tells the tray that something it shows changed (EventUsage).
+func (s *Server) Event(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.out, "event %s\n", name)
+}
+
 // Serve reads the tray's requests from in and hands each to handle, which
 // must call the returned done func once the request is handled (answered
 // on out). It returns when in ends: the tray has quit.
 func Serve(in io.Reader, out io.Writer, handle func(r Request, done func())) error {
-	var mu sync.Mutex
+	return NewServer(out).Serve(in, handle)
+}
+
+// Serve is the package's Serve on the server's out.
+func (s *Server) Serve(in io.Reader, handle func(r Request, done func())) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -272,9 +311,9 @@ func Serve(in io.Reader, out io.Writer, handle func(r Request, done func())) err
 		}
 		seq := r.Seq
 		handle(r, func() {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(out, "done %d\n", seq)
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			fmt.Fprintf(s.out, "done %d\n", seq)
 		})
 	}
 	return sc.Err()

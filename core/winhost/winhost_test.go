@@ -45,6 +45,14 @@ func runHelper(mode string) int {
 			done()
 		})
 		select {}
+	case "event": // tells the tray the usage changed, then answers
+		srv := NewServer(os.Stdout)
+		_ = srv.Serve(os.Stdin, func(r Request, done func()) {
+			fmt.Fprintf(logf, "%d %d %s\n", os.Getpid(), r.Seq, r.Open)
+			srv.Event(EventUsage)
+			done()
+		})
+		return 0
 	case "hang":
 		_ = Serve(os.Stdin, os.Stdout, func(r Request, done func()) {
 			fmt.Fprintf(logf, "%d %d %s\n", os.Getpid(), r.Seq, r.Open)
@@ -150,6 +158,30 @@ func TestRequestsReachOneHostInOrder(t *testing.T) {
 	if !c.Running() {
 		t.Error("the host is not running after serving")
 	}
+}
+
+// An event the host writes (a redeem reset the usage) reaches the tray's
+// OnEvent, and the request it came with is answered as usual.
+func TestHostEventsReachTheTray(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "log")
+	c := NewClient(starter(t, log, "event"), func(err error) { t.Errorf("failed: %v", err) })
+	events := make(chan string, 4)
+	c.OnEvent = func(name string) { events <- name }
+	defer c.Close(5 * time.Second)
+	c.Open("status")
+	select {
+	case name := <-events:
+		if name != EventUsage {
+			t.Errorf("event %q, want %q", name, EventUsage)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no event from the host")
+	}
+	waitFor(t, "the request answered", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.pending) == 0
+	})
 }
 
 // A host that exits without answering (its last window closed as the

@@ -148,6 +148,10 @@ type Controller struct {
 	// OnUsageNote, when set, shows a usage notification the monitor
 	// decided (the tray's notifier); the monitor's goroutine.
 	OnUsageNote func(usage.Note)
+	// OnRedeemed, when set, hears that a reset credit was redeemed here
+	// (the window host tells the tray, whose monitor reads again); the
+	// redeeming goroutine.
+	OnRedeemed func()
 
 	mu            sync.Mutex
 	state         view.State

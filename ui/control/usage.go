@@ -114,7 +114,18 @@ func (c *Controller) Redeem(creditID string) (string, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, 3*time.Minute)
 	defer cancel()
 	res, err := m.Redeem(ctx, creditID)
+	if err == nil && c.OnRedeemed != nil {
+		c.OnRedeemed()
+	}
 	return res.Sentence, err
+}
+
+// KickUsage has the usage monitor read the usage at once (another process
+// redeemed a reset credit); nothing without a monitor. Any goroutine.
+func (c *Controller) KickUsage() {
+	if m := c.UsageMonitor(); m != nil {
+		m.Kick()
+	}
 }
 
 var errNoMonitor = errors.New("usage is not read in this process")

@@ -96,10 +96,13 @@ func Run(deps control.Deps, chat chatwin.Deps, in io.Reader, out io.Writer) erro
 	h.ctx = ctx // a sign-in's app-server ends with the host
 	stopQuit := context.AfterFunc(parent, func() { fyne.Do(a.Quit) })
 	defer stopQuit()
+	srv := winhost.NewServer(out)
+	// A redeem here reset the windows: the tray reads them again at once.
+	h.c.OnRedeemed = func() { srv.Event(winhost.EventUsage) }
 	served := make(chan struct{})
 	go func() { // ends when the tray closes the pipe
 		defer close(served)
-		_ = winhost.Serve(in, out, func(r winhost.Request, done func()) {
+		_ = srv.Serve(in, func(r winhost.Request, done func()) {
 			fyne.Do(func() { h.serve(r); done() })
 		})
 		fyne.Do(a.Quit) // the tray has quit

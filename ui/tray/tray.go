@@ -73,6 +73,13 @@ func Run(deps control.Deps) error {
 		c.Say("The window could not open: " + err.Error())
 		_ = platform.Notify(appdata.AppID, "Codex Tray could not open its window", err.Error(), assets.AppIcon.Content())
 	})
+	// A redeem in the window host reset the windows: read them now, so the
+	// menu does not show the old usage until the next poll.
+	host.OnEvent = func(name string) {
+		if name == winhost.EventUsage {
+			c.KickUsage()
+		}
+	}
 	defer host.Close(5 * time.Second)
 	open := func(w view.Window) { host.Open(w.String()) }
 	t := &sysTray{actions: menuActionsOf(c, q, open, quitFn), q: q, icon: "\x00"}

@@ -225,6 +225,12 @@ func TestUsageInTrayOverDBus(t *testing.T) {
 	if reqs := srv.RequestsTo("/consume"); len(reqs) != 1 || srv.CreditsSpent() != 1 {
 		t.Fatalf("%d consume requests, %v spent", len(reqs), srv.Consumptions())
 	}
+	// The tray's menu follows: the window host tells it the usage changed,
+	// so it reads the usage now rather than at its next poll.
+	waitFor(t, "the reset windows in the tray menu", func() bool {
+		l := getLayout(t, menuObj)
+		return l.findPrefix("5 h: 0 % used · resets ") != nil && l.findPrefix("Week: 0 % used · resets ") != nil
+	})
 
 	// The window host goes once its last window is closed: its usage
 	// monitor does not keep it.
