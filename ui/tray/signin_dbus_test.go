@@ -20,37 +20,34 @@ import (
 
 	"github.com/codextray/codextray/internal/codexfake"
 	"github.com/codextray/codextray/internal/xtest"
+	"github.com/godbus/dbus/v5"
 )
 
 const signInTitle = "Codex Tray — Sign in to Codex"
 
-func TestSignInWindowDeviceFlowOverDBus(t *testing.T) {
-	codex := codexfake.RealCodex(t)
-	e := newTrayEnv(t)
-	srv := e.notificationServer(t)
-	e.startWatcher(t)
-	if host, err := exec.LookPath("gtk-sni-tray-standalone"); err == nil {
-		startProcess(t, exec.Command(host))
-	}
+// withCodex gives the app the real Codex CLI at codex (first on its PATH),
+// talking to fake as auth.openai.com and chatgpt.com through a CONNECT
+// proxy with a throwaway CA.
+func (e *trayEnv) withCodex(t *testing.T, codex string, fake *codexfake.OpenAI) {
+	t.Helper()
 	ca, err := codexfake.NewCA(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := codexfake.NewOpenAI()
-	fake.Email = "grace@example.com"
-	fake.Plan = "pro"
 	proxy := codexfake.StartProxy(t, ca, fake, codexfake.AuthHost, codexfake.ChatGPTHost)
 	bin := t.TempDir()
 	if err := os.Symlink(codex, filepath.Join(bin, "codex")); err != nil {
 		t.Fatal(err)
 	}
 	e.extraEnv = append(proxy.Env(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
 
-	e.startApp(t)
-	item := trayItem(t, e.conn)
-	menuObj := menuOf(t, e.conn, item)
+// startSignIn clicks "Sign in again…" in the signed-out menu and waits for
+// the sign-in window and Codex polling the device code; it returns the
+// pids of the Codex app-server the sign-in runs.
+func (e *trayEnv) startSignIn(t *testing.T, menuObj dbus.BusObject, fake *codexfake.OpenAI) []int {
+	t.Helper()
 	waitFor(t, "the signed-out line", func() bool { return getLayout(t, menuObj).find("Not signed in to Codex") != nil })
-
 	// One click (the signed-out menu is not rebuilt by a fetch): a second
 	// could reach the window host after the window closed.
 	click(t, menuObj, getLayout(t, menuObj), "Sign in again…")
@@ -64,6 +61,26 @@ func TestSignInWindowDeviceFlowOverDBus(t *testing.T) {
 	if len(appServer) == 0 {
 		t.Fatal("no Codex app-server under the app while the sign-in runs")
 	}
+	return appServer
+}
+
+func TestSignInWindowDeviceFlowOverDBus(t *testing.T) {
+	codex := codexfake.RealCodex(t)
+	e := newTrayEnv(t)
+	srv := e.notificationServer(t)
+	e.startWatcher(t)
+	if host, err := exec.LookPath("gtk-sni-tray-standalone"); err == nil {
+		startProcess(t, exec.Command(host))
+	}
+	fake := codexfake.NewOpenAI()
+	fake.Email = "grace@example.com"
+	fake.Plan = "pro"
+	e.withCodex(t, codex, fake)
+
+	e.startApp(t)
+	item := trayItem(t, e.conn)
+	menuObj := menuOf(t, e.conn, item)
+	appServer := e.startSignIn(t, menuObj, fake)
 	shootSignIn(t, "signin.png", 260)
 
 	fake.SetDeviceAnswer(codexfake.DeviceAuthorized)
@@ -119,17 +136,8 @@ func TestSignInWindowCancelEndsAppServer(t *testing.T) {
 	codex := codexfake.RealCodex(t)
 	e := newTrayEnv(t)
 	e.startWatcher(t)
-	ca, err := codexfake.NewCA(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	fake := codexfake.NewOpenAI()
-	proxy := codexfake.StartProxy(t, ca, fake, codexfake.AuthHost, codexfake.ChatGPTHost)
-	bin := t.TempDir()
-	if err := os.Symlink(codex, filepath.Join(bin, "codex")); err != nil {
-		t.Fatal(err)
-	}
-	e.extraEnv = append(proxy.Env(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	e.withCodex(t, codex, fake)
 	e.writeLogin(t, time.Hour)
 	e.startApp(t)
 	item := trayItem(t, e.conn)
@@ -299,33 +307,11 @@ func TestQuitDuringSignInEndsAppServer(t *testing.T) {
 	codex := codexfake.RealCodex(t)
 	e := newTrayEnv(t)
 	e.startWatcher(t)
-	ca, err := codexfake.NewCA(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	fake := codexfake.NewOpenAI()
-	proxy := codexfake.StartProxy(t, ca, fake, codexfake.AuthHost, codexfake.ChatGPTHost)
-	bin := t.TempDir()
-	if err := os.Symlink(codex, filepath.Join(bin, "codex")); err != nil {
-		t.Fatal(err)
-	}
-	e.extraEnv = append(proxy.Env(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	e.withCodex(t, codex, fake)
 	exited := e.startApp(t)
 	menuObj := menuOf(t, e.conn, trayItem(t, e.conn))
-	waitFor(t, "the signed-out line", func() bool { return getLayout(t, menuObj).find("Not signed in to Codex") != nil })
-	// One click (the signed-out menu is not rebuilt by a fetch): a second
-	// could reach the window host after the window closed.
-	click(t, menuObj, getLayout(t, menuObj), "Sign in again…")
-	waitWindow(t, signInTitle)
-	select {
-	case <-fake.Polled():
-	case <-time.After(trayTestWithin):
-		t.Fatal("Codex never polled the device code")
-	}
-	appServer := codexProcesses(e.app.Process.Pid)
-	if len(appServer) == 0 {
-		t.Fatal("no Codex app-server under the app while the sign-in runs")
-	}
+	appServer := e.startSignIn(t, menuObj, fake)
 	clickQuit(t, menuObj)
 	select {
 	case err := <-exited:
