@@ -68,6 +68,20 @@ type lockedWriter struct{ b *bytes.Buffer }
 func (l *lockedWriter) Write(p []byte) (int, error) { return l.b.Write(p) }
 
 // waitPoll waits until Codex polls the device code.
+// startDeviceSignIn starts a device-code sign-in (for at most a minute)
+// and waits until Codex polls for the code.
+func (w *world) startDeviceSignIn(t *testing.T) *appserver.SignIn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	s, err := appserver.StartSignIn(ctx, w.opts(), appserver.DeviceCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.waitPoll()
+	return s
+}
+
 func (w *world) waitPoll() {
 	w.t.Helper()
 	select {
@@ -175,15 +189,9 @@ func TestDeviceSignInDisabledByAdmin(t *testing.T) {
 
 func TestDeviceSignInExpiredCode(t *testing.T) {
 	w := newWorld(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := appserver.StartSignIn(ctx, w.opts(), appserver.DeviceCode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.waitPoll()
+	s := w.startDeviceSignIn(t)
 	w.openai.SetDeviceAnswer(codexfake.DeviceExpired)
-	_, err = s.Result()
+	_, err := s.Result()
 	if appserver.KindOf(err) != appserver.KindExpired {
 		t.Fatalf("err = %v, want the code expired", err)
 	}
@@ -196,15 +204,9 @@ func TestDeviceSignInExpiredCode(t *testing.T) {
 
 func TestSignInCancelled(t *testing.T) {
 	w := newWorld(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := appserver.StartSignIn(ctx, w.opts(), appserver.DeviceCode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.waitPoll()
+	s := w.startDeviceSignIn(t)
 	s.Cancel()
-	_, err = s.Result()
+	_, err := s.Result()
 	if appserver.KindOf(err) != appserver.KindCancelled {
 		t.Fatalf("err = %v, want cancelled", err)
 	}
@@ -233,17 +235,11 @@ func TestSignInEndsWithItsContext(t *testing.T) {
 
 func TestAppServerCrashMidSignIn(t *testing.T) {
 	w := newWorld(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := appserver.StartSignIn(ctx, w.opts(), appserver.DeviceCode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.waitPoll()
+	s := w.startDeviceSignIn(t)
 	if err := syscall.Kill(s.PID(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Result()
+	_, err := s.Result()
 	if appserver.KindOf(err) != appserver.KindCrashed {
 		t.Fatalf("err = %v, want app-server crashed", err)
 	}
