@@ -35,11 +35,14 @@ const idleSettle = 5 * time.Second
 // code path a process runs; the -anon-MB figures are its private memory
 // alone (RssAnon). The floors it is compared with are cmd/baretray: a bare
 // Fyne tray (what any Fyne tray app costs) and a bare fyne.io/systray item
-// (no Fyne driver, no OpenGL context).
+// (no Fyne driver, no OpenGL context). Each program is dropped from the
+// page cache before it starts (dropCached), so every run measures a start
+// that reads it from disk, whether or not it was just built.
 func BenchmarkIdle(b *testing.B) {
 	s := newTraySession(b)
 	b.Run("app=codextray", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
+			dropCached(b, s.bin)
 			a, item := s.startIdle(b)
 			s.idlePhase(b, a, "idle")
 
@@ -76,6 +79,7 @@ func BenchmarkIdle(b *testing.B) {
 	for _, tk := range []string{"fyne", "systray"} {
 		b.Run("app=bare-"+tk, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
+				dropCached(b, bare)
 				a, _ := s.startIdle(b, bare, "-toolkit", tk)
 				s.idlePhase(b, a, "idle")
 				s.stop(b, a)
