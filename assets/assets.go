@@ -10,11 +10,18 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-//go:embed icon.png tray/*.png tray/template/*.png
+//go:embed icon.png icons/icon-64.png tray/*.png tray/template/*.png
 var files embed.FS
 
 // AppIcon is the application icon (512 px).
 var AppIcon = resource("icon.png")
+
+// TrayStartIcon is the application icon at the tray icons' size (64 px),
+// the tray's picture until the login's state is known. A tray sends its
+// picture as raw pixels over D-Bus, encoded anew for each read by the tray
+// host, so the 512 px AppIcon there (1 MB of pixels) cost a starting tray
+// megabytes of memory.
+var TrayStartIcon = resource("icons/icon-64.png")
 
 // trayIcons holds one icon per tray picture; several login states share one.
 var trayIcons = map[string]fyne.Resource{

@@ -37,6 +37,7 @@ func TestIconsArePNGs(t *testing.T) {
 		}
 	}
 	check(AppIcon.Name(), AppIcon.Content(), 512)
+	check(TrayStartIcon.Name(), TrayStartIcon.Content(), 64)
 	for state, r := range trayIcons {
 		check(state+" "+r.Name(), r.Content(), 64)
 	}

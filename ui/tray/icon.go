@@ -3,7 +3,18 @@ package tray
 import (
 	"runtime"
 	"sync"
+
+	"github.com/codextray/codextray/assets"
 )
+
+// trayPicture is the PNG the tray shows for a login state as the status
+// names it, or for "" (no status yet): always a tray-sized picture.
+func trayPicture(state string) []byte {
+	if state == "" {
+		return assets.TrayStartIcon.Content()
+	}
+	return assets.TrayIcon(state).Content()
+}
 
 var osIconOnce sync.Map // PNG → the OS's tray format, converted once
 

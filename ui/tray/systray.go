@@ -64,15 +64,12 @@ func (t *sysTray) show(v view.State) {
 	}
 	if icon != t.icon {
 		t.icon = icon
-		switch {
-		case runtime.GOOS == "darwin" && icon != "":
+		if runtime.GOOS == "darwin" && icon != "" {
 			// A template image, tinted by the menu bar for light and dark.
 			tpl := assets.TrayTemplateIcon(icon)
 			systray.SetTemplateIcon(tpl, tpl)
-		case icon == "":
-			systray.SetIcon(osIcon(assets.AppIcon.Content()))
-		default:
-			systray.SetIcon(osIcon(assets.TrayIcon(icon).Content()))
+		} else {
+			systray.SetIcon(osIcon(trayPicture(icon)))
 		}
 	}
 	if tip := view.Tooltip(v); tip != t.tooltip {
