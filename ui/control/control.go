@@ -205,7 +205,7 @@ func (c *Controller) Run(ctx context.Context, open func(view.Window)) {
 
 	statuses, stopWatch := c.watch(ctx, &wg)
 	defer func() { stopWatch() }()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTimer(c.clockDue())
 	defer tick.Stop()
 	poll := time.NewTicker(backendEvery)
 	defer poll.Stop()
@@ -220,6 +220,7 @@ func (c *Controller) Run(ctx context.Context, open func(view.Window)) {
 				continue
 			}
 			c.onStatus(st)
+			tick.Reset(c.clockDue()) // a new expiry counts down on its own minutes
 		case <-c.settingsChanged:
 			stopWatch()
 			statuses, stopWatch = c.watch(ctx, &wg)
@@ -231,10 +232,24 @@ func (c *Controller) Run(ctx context.Context, open func(view.Window)) {
 			open(w)
 		case <-tick.C:
 			c.Update(func(v *view.State) { v.Now = c.now() })
+			tick.Reset(c.clockDue())
 		case <-poll.C:
 			c.FetchBackend()
 		}
 	}
+}
+
+// clockDue is when the views next need the clock. The window host's
+// windows count seconds ("12 s ago"), so it reads the clock each second;
+// the tray only when one of its lines would change (view.TrayClockDue),
+// which with the token days from expiry is once a minute.
+func (c *Controller) clockDue() time.Duration {
+	if c.role == Host {
+		return time.Second
+	}
+	v := c.Snapshot()
+	v.Now = c.now()
+	return view.TrayClockDue(v)
 }
 
 // watch starts Deps.Watch with the current settings; stop ends it.

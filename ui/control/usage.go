@@ -58,6 +58,7 @@ func (c *Controller) UsageMonitor() *usage.Monitor {
 // onUsage takes a snapshot from the monitor (its goroutine).
 func (c *Controller) onUsage(s usage.Snapshot) {
 	c.Update(func(v *view.State) {
+		v.Now = c.now() // the tray reads the clock once a minute; the age is from now
 		if auth.Mode(v.Status.Mode) != auth.ModeChatGPT || !v.SignedIn() {
 			v.UsageSnap = nil
 			return
