@@ -10,13 +10,12 @@ import (
 
 // dropCached writes back the file at path and drops the page cache's copy
 // of it, so that the program's next start reads it from disk, as a start
-// after a boot does. The RSS figures need this: the kernel maps a
-// program's code in the size of the page cache's folios, which a build
-// writes small and a read from disk (with read-ahead) makes large, so a
-// freshly built binary and the same binary read from disk measure
-// megabytes apart. It fails when the file stays cached (a file system
-// that keeps files in memory, such as tmpfs, or another process mapping
-// it).
+// after a boot does. The RSS figures need this: a program's mapped code
+// is the pages it touched and, around each, those the page cache already
+// holds, so a binary fresh from the build (all of it cached) measured up
+// to 10 MB more than the same binary read from disk. It fails when the
+// file stays cached (a file system that keeps files in memory, such as
+// tmpfs, or another process mapping it).
 func dropCached(b *testing.B, path string) {
 	b.Helper()
 	f, err := os.Open(path)
