@@ -256,24 +256,26 @@ func TestUsageInTrayOverDBus(t *testing.T) {
 	checkRaceReports(t, e.raceLog)
 }
 
-// redBox is the bounding box of the strongly red pixels of a screenshot:
-// the danger-colored "Redeem now" button.
+// readShot decodes the screenshot at path; nil while it is still being
+// written (not yet a whole PNG).
+func readShot(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return nil
+	}
+	return img
+}
+
 // bandDiffers is whether the rows y0 to y1 of two screenshots differ.
 func bandDiffers(t *testing.T, a, b string, y0, y1 int) bool {
 	t.Helper()
-	decode := func(path string) image.Image {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		img, err := png.Decode(f)
-		if err != nil {
-			return nil // caught while being written
-		}
-		return img
-	}
-	ia, ib := decode(a), decode(b)
+	ia, ib := readShot(t, a), readShot(t, b)
 	if ia == nil || ib == nil {
 		return false
 	}
@@ -287,15 +289,12 @@ func bandDiffers(t *testing.T, a, b string, y0, y1 int) bool {
 	return false
 }
 
+// redBox is the bounding box of the strongly red pixels of a screenshot:
+// the danger-colored "Redeem now" button.
 func redBox(t *testing.T, path string) image.Rectangle {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
+	img := readShot(t, path)
+	if img == nil {
 		return image.Rectangle{}
 	}
 	var box image.Rectangle
